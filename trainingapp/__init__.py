@@ -1,0 +1,118 @@
+"""TrainingApp: training courses for a Vietnamese provincial office."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import DefaultConfig
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Settings are read in this order, each overriding the one before: :class:`DefaultConfig`,
+    ``instance/config.py``, ``FLASK_*`` environment variables, ``DATABASE_URL`` and ``SECRET_KEY``,
+    then ``test_config``.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if database_url := os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(database_url)
+    if secret_key := os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _load_secret_key(Path(app.instance_path))
+
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from .web import register_web
+
+    register_web(app)
+    return app
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` / ``postgresql://`` forms and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _load_secret_key(instance_path: Path) -> str:
+    """Return the key kept in ``instance/secret_key``, generating it on first use."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: when several workers start at once, the first one's key wins.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def _register_extensions(app: Flask) -> None:
+    from .common import dbtx
+    from .extensions import babel
+    from .extensions import bootstrap
+    from .extensions import csrf
+    from .extensions import db
+    from .extensions import limiter
+    from .extensions import login_manager
+    from .extensions import migrate
+    from .i18n import select_locale
+    from .i18n import select_timezone
+
+    db.init_app(app)
+    with app.app_context():
+        dbtx.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .events.manage import manage_bp as events_manage_bp
+    from .events.views import bp as events_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(events_manage_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .auth.cli import create_user_command
+    from .demo.cli import seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

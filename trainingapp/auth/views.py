@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
+from flask_login import login_user
+from flask_login import logout_user
+
+from ..common.urls import safe_next_url
+from ..extensions import db
+from ..extensions import limiter
+from ..extensions import login_manager
+from .forms import LoginForm
+from .models import User
+from .services import authenticate
+from .services import log_out
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message_category = "warning"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Any:
+    next_url = safe_next_url(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("events_manage.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(
+            form.email.data or "", form.password.data or "", ip_address=request.remote_addr
+        )
+        db.session.commit()
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(next_url or url_for("events_manage.index"), 303)
+        form.password.errors.append(_("Wrong e-mail or password, or the account is disabled."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Any:
+    log_out(current_user, ip_address=request.remote_addr)
+    db.session.commit()
+    logout_user()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("events.index"), 303)

@@ -1,0 +1,79 @@
+"""Database transaction helpers: SQLite connection set-up and the row lock behind capacity rules.
+
+SQLite has no row locks. Writers that must not overshoot a limit are serialised by starting their
+transaction with ``BEGIN IMMEDIATE`` (which takes the database's write lock at once) and waiting
+up to a busy timeout for it; PostgreSQL locks the course row with ``SELECT ... FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy import event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import scoped_session
+
+IMMEDIATE = "sqlite_begin_immediate"
+
+
+def configure_engine(engine: Engine, busy_timeout: int) -> None:
+    """Switch on WAL, foreign keys and a busy timeout on every SQLite connection.
+
+    pysqlite's own transaction handling is turned off so that we emit ``BEGIN`` ourselves: that is
+    the only way to get ``BEGIN IMMEDIATE`` (SQLAlchemy docs, "Serializable isolation / Savepoints").
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def lock_row(session: Session, model: type[Any], pk: int) -> Any:
+    """Load ``model`` row ``pk`` holding a write lock until the transaction ends.
+
+    On PostgreSQL this is ``SELECT ... FOR UPDATE``. On SQLite the whole transaction must have been
+    opened with :func:`begin_write` instead; this only reloads the row.
+    """
+    return session.scalars(
+        select(model)
+        .where(model.id == pk)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def begin_write(session: Session | scoped_session[Session]) -> None:
+    """Open the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite).
+
+    Call before the first query of a unit of work that counts and then inserts. If the session
+    already has a transaction open, it must not hold unflushed or flushed changes: it is rolled
+    back (only reads are lost) so that the new one starts as a writer.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() called with pending changes")
+        session.rollback()
+    session.connection(execution_options={IMMEDIATE: True})

@@ -1,0 +1,79 @@
+"""Vietnamese text: NFC normalisation, accent-insensitive keys and official-list sort order."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+# Vietnamese alphabet order, with the Latin letters Vietnamese lacks (f j w z) at their Latin place.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_CODE = {letter: f"{i + 1:02d}" for i, letter in enumerate(_ALPHABET)}
+_DIGIT_CODE = {str(d): f"{70 + d:02d}" for d in range(10)}
+_OTHER_CODE = "99"
+_SEPARATOR = "00"  # lower than every letter code: "An" sorts before "Anh"
+
+# Combining tone marks in dictionary order: none, huyền, hỏi, ngã, sắc, nặng.
+_TONES = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
+# Marks that make a distinct letter (ă â ê ô ơ ư), kept with the base letter.
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
+
+
+def clean(text: str | None) -> str:
+    """NFC form with runs of whitespace collapsed to one space and the ends stripped."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def capitalise_name(text: str | None) -> str:
+    """A person's name cleaned and with each word capitalised: ``nguyễn VĂN an`` -> ``Nguyễn Văn An``."""
+    return " ".join(word[:1].upper() + word[1:].lower() for word in clean(text).split(" ") if word)
+
+
+def fold(text: str | None) -> str:
+    """Accent- and case-insensitive key: ``Biên  Phòng`` -> ``bien phong``, ``Đồn`` -> ``don``."""
+    decomposed = unicodedata.normalize("NFD", clean(text).lower())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("đ", "d")
+
+
+def _split_letter(ch: str) -> tuple[str, str]:
+    """One lower-case character as (Vietnamese base letter, tone digit)."""
+    if ch == "đ":
+        return "đ", "0"
+    decomposed = unicodedata.normalize("NFD", ch)
+    base = decomposed[0]
+    tone = "0"
+    for mark in decomposed[1:]:
+        if mark in _TONES:
+            tone = _TONES[mark]
+        elif mark in _LETTER_MARKS:
+            base += mark
+    return unicodedata.normalize("NFC", base), tone
+
+
+def _word_codes(word: str) -> tuple[str, str]:
+    primary, tones = [], []
+    for ch in word.lower():
+        letter, tone = _split_letter(ch)
+        primary.append(_LETTER_CODE.get(letter) or _DIGIT_CODE.get(letter) or _OTHER_CODE)
+        tones.append(tone)
+    return "".join(primary), "".join(tones)
+
+
+def name_sort_key(full_name: str | None) -> str:
+    """Key for official lists: given name (last word) first, then the rest, in Vietnamese order.
+
+    Letters compare first (a < ă < â < b ... d < đ ...), tone marks only break ties. The key is
+    made of digits only, so every database collation orders it the same way as Python does.
+    """
+    words = clean(full_name).split(" ") if full_name else []
+    if not words or words == [""]:
+        return ""
+    ordered = [words[-1], *words[:-1]]
+    codes = [_word_codes(word) for word in ordered]
+    primary = _SEPARATOR.join(code for code, _ in codes)
+    tones = "".join(tone for _, tone in codes)
+    return f"{primary}{_SEPARATOR}{_SEPARATOR}{tones}"

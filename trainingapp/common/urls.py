@@ -1,0 +1,18 @@
+"""URL helpers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirect)."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target

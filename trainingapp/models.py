@@ -1,0 +1,27 @@
+"""Every model, imported for Alembic and ``create_all``. Application code imports the domain modules."""
+
+from .attendance.models import Attendance
+from .audit.models import AuditEntry
+from .auth.models import User
+from .events.models import Event
+from .events.models import EventSession
+from .events.models import EventStaff
+from .events.models import Lecturer
+from .events.models import Quota
+from .events.models import Topic
+from .organizations.models import Organization
+from .registration.models import Registration
+
+__all__ = [
+    "Attendance",
+    "AuditEntry",
+    "Event",
+    "EventSession",
+    "EventStaff",
+    "Lecturer",
+    "Organization",
+    "Quota",
+    "Registration",
+    "Topic",
+    "User",
+]

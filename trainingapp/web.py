@@ -1,0 +1,111 @@
+"""Cross-cutting web concerns: error pages, security headers, language switch, health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+
+from .common.urls import safe_next_url
+from .extensions import db
+from .i18n import LANGUAGE_NAMES
+from .i18n import register_formats
+
+bp = Blueprint("web", __name__)
+
+ERROR_MESSAGES = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
+    ),
+    403: (_l("Access denied"), _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("File too large"), _l("The uploaded file is larger than allowed.")),
+    429: (
+        _l("Too many requests"),
+        _l("Too many attempts in a short time. Please wait a minute and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error occurred. It has been logged; please try again."),
+    ),
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[str, int, dict[str, str]]:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy", never a 500 page
+        current_app.logger.exception("health check failed")
+        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.post("/language/<code>")
+def set_language(code: str) -> Any:
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next_url(request.form.get("next")) or url_for("events.index"), 303)
+
+
+def _render_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    title, message = ERROR_MESSAGES.get(
+        code, ERROR_MESSAGES[500] if code >= 500 else ERROR_MESSAGES[400]
+    )
+    if isinstance(error, CSRFError):
+        message = _l("Your form expired or was sent twice. Please reload the page and try again.")
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    # Manage links (/r/<token>) must not leak to other sites through the Referer header.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault(
+        "Permissions-Policy", "camera=(self), microphone=(), geolocation=()"
+    )
+    return response
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(bp)
+    register_formats(app)
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, _render_error)
+    app.register_error_handler(CSRFError, _render_error)
+
+    @app.errorhandler(500)
+    def _internal_error(_error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return _render_error(InternalServerError())
+
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def _inject_languages() -> dict[str, Any]:
+        return {"language_names": LANGUAGE_NAMES, "get_locale": get_locale}
