@@ -92,7 +92,7 @@ def _register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         dbtx.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
-    migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
