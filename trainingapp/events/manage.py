@@ -9,19 +9,16 @@ from flask import current_app
 from flask import render_template
 from flask import request
 from flask_login import current_user
-from flask_login import login_required
 
 from ..extensions import db
+from .access import guard_manage_blueprint
 from .models import Event
 from .permissions import visible_events
 
 manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage")
 
 
-@manage_bp.before_request
-@login_required
-def _require_login() -> None:
-    return None
+guard_manage_blueprint(manage_bp)
 
 
 @manage_bp.get("/")

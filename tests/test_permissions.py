@@ -1,0 +1,234 @@
+"""The permission matrix: every /manage route in the URL map × every kind of account.
+
+ACCESS says who may use each endpoint. A route added later without an entry here fails
+``test_every_manage_route_is_listed``, so nothing under /manage can be left unchecked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import time
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from tests.conftest import PASSWORD
+from trainingapp import create_app
+from trainingapp.attendance.models import Attendance
+from trainingapp.attendance.models import CheckInMethod
+from trainingapp.auth.models import Role
+from trainingapp.auth.models import User
+from trainingapp.events.models import Event
+from trainingapp.events.models import EventSession
+from trainingapp.events.models import EventStaff
+from trainingapp.events.models import EventStatus
+from trainingapp.events.models import Lecturer
+from trainingapp.events.models import Quota
+from trainingapp.events.models import StaffRole
+from trainingapp.events.models import Topic
+from trainingapp.extensions import db
+from trainingapp.organizations.models import Organization
+from trainingapp.organizations.models import OrganizationKind
+from trainingapp.registration.models import Registration
+from trainingapp.registration.models import RegistrationStatus
+
+ANY_ACCOUNT = "any signed-in account"
+EVENT_STAFF = "an account with a role on this course"
+EVENT_ORGANIZER = "an organizer of this course, or an admin"
+DIRECTORY = "an organizer or admin account"
+ADMIN = "an admin"
+
+ACCESS: dict[str, str] = {
+    "events_manage.index": ANY_ACCOUNT,
+}
+
+ACTORS = ("anonymous", "staff_other", "organizer_other", "staff", "organizer", "admin")
+
+ALLOWED: dict[str, set[str]] = {
+    ANY_ACCOUNT: {"staff_other", "organizer_other", "staff", "organizer", "admin"},
+    EVENT_STAFF: {"staff", "organizer", "admin"},
+    EVENT_ORGANIZER: {"organizer", "admin"},
+    DIRECTORY: {"organizer_other", "organizer", "admin"},
+    ADMIN: {"admin"},
+}
+
+
+def _manage_rules() -> list[Rule]:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/manage")),
+        key=lambda rule: rule.endpoint,
+    )
+
+
+MANAGE_RULES = _manage_rules()
+
+
+def test_every_manage_route_is_listed() -> None:
+    missing = sorted({rule.endpoint for rule in MANAGE_RULES} - set(ACCESS))
+    assert not missing, f"add these endpoints to ACCESS in {__file__}: {missing}"
+    stale = sorted(set(ACCESS) - {rule.endpoint for rule in MANAGE_RULES})
+    assert not stale, f"ACCESS lists endpoints that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(app: Flask) -> dict[str, Any]:
+    """One course with one of everything, plus an unrelated course, and one account per actor."""
+    with app.app_context():
+        unit = Organization(name="Đồn Biên phòng Cam Ranh", kind=OrganizationKind.BORDER_POST)
+        host = Organization(
+            name="Sở Thông tin và Truyền thông", kind=OrganizationKind.PROVINCIAL_AGENCY
+        )
+        users = {
+            name: User(email=f"{name}@example.vn", role=role)
+            for name, role in [
+                ("staff_other", Role.STAFF),
+                ("organizer_other", Role.ORGANIZER),
+                ("staff", Role.STAFF),
+                ("organizer", Role.ORGANIZER),
+                ("admin", Role.ADMIN),
+            ]
+        }
+        for user in users.values():
+            user.set_password(PASSWORD)
+        db.session.add_all([unit, host, *users.values()])
+        db.session.flush()
+
+        def course(slug: str, creator: User) -> Event:
+            return Event(
+                title=f"Lớp {slug}",
+                slug=slug,
+                organizer=host,
+                start_date=date(2030, 5, 20),
+                end_date=date(2030, 5, 20),
+                capacity=100,
+                status=EventStatus.PUBLISHED,
+                created_by_id=creator.id,
+            )
+
+        event = course("lop-chinh", users["organizer"])
+        other = course("lop-khac", users["organizer_other"])
+        db.session.add_all([event, other])
+        db.session.flush()
+        db.session.add_all(
+            [
+                EventStaff(event_id=event.id, user_id=users["staff"].id, role=StaffRole.STAFF),
+                EventStaff(
+                    event_id=other.id, user_id=users["staff_other"].id, role=StaffRole.STAFF
+                ),
+            ]
+        )
+        event_session = EventSession(
+            event=event,
+            name="Sáng",
+            date=event.start_date,
+            start_time=time(7, 30),
+            end_time=time(11, 30),
+        )
+        lecturer = Lecturer(full_name="Nguyễn Văn Hùng", rank="Thượng tá", organization=unit)
+        topic = Topic(event=event, session=event_session, title="Chuyên đề 1", lecturers=[lecturer])
+        quota = Quota(event=event, organization=unit, seats=5)
+        registration = Registration(
+            event=event,
+            full_name="Trần Thị Mai",
+            sort_key="x",
+            search_name="tran thi mai",
+            organization=unit,
+            phone="0905123456",
+            status=RegistrationStatus.CONFIRMED,
+            manage_token="token-of-the-world-registration",
+            checkin_code="ABC234",
+        )
+        db.session.add_all([event_session, lecturer, topic, quota, registration])
+        db.session.flush()
+        staff_assignment = db.session.scalars(
+            db.select(EventStaff).where(EventStaff.event_id == event.id)
+        ).one()
+        attendance = Attendance(
+            registration=registration, session=event_session, method=CheckInMethod.CODE
+        )
+        db.session.add(attendance)
+        db.session.commit()
+        return {
+            "emails": {name: user.email for name, user in users.items()},
+            "url_args": {
+                "event_id": event.id,
+                "session_id": event_session.id,
+                "topic_id": topic.id,
+                "lecturer_id": lecturer.id,
+                "quota_id": quota.id,
+                "organization_id": unit.id,
+                "registration_id": registration.id,
+                "attendance_id": attendance.id,
+                "user_id": users["staff_other"].id,
+                "staff_id": staff_assignment.id,
+                "assignment_id": staff_assignment.id,
+            },
+        }
+
+
+def _url(rule: Rule, url_args: dict[str, Any]) -> str:
+    unknown = sorted(set(rule.arguments) - set(url_args))
+    assert not unknown, f"{rule.endpoint}: add a value for {unknown} to the world fixture"
+    path = rule.rule
+    for name in rule.arguments:
+        path = path.replace(f"<int:{name}>", str(url_args[name])).replace(
+            f"<{name}>", str(url_args[name])
+        )
+        path = path.replace(f"<string:{name}>", str(url_args[name]))
+    return path
+
+
+@pytest.mark.parametrize("rule", MANAGE_RULES, ids=lambda rule: f"{rule.endpoint}")
+def test_access(app: Flask, world: dict[str, Any], rule: Rule) -> None:
+    level = ACCESS.get(rule.endpoint)
+    if level is None:
+        pytest.fail(f"{rule.endpoint} is not in ACCESS")
+    url = _url(rule, world["url_args"])
+    methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    # Refused actors first: a refused request must change nothing for the allowed ones after it.
+    ordered = sorted(ACTORS, key=lambda actor: actor in ALLOWED[level])
+    for actor in ordered:
+        client = app.test_client()
+        if actor != "anonymous":
+            response = client.post(
+                "/login", data={"email": world["emails"][actor], "password": PASSWORD}
+            )
+            assert response.status_code == 303, f"login as {actor} failed"
+        for method in methods:
+            response = client.open(url, method=method, data={})
+            where = f"{method} {url} as {actor}"
+            assert response.status_code != 500, f"{where}: server error"
+            if actor == "anonymous":
+                assert response.status_code == 302, where
+                assert "/login" in response.headers["Location"], where
+            elif actor in ALLOWED[level]:
+                assert response.status_code not in (302, 401, 403), (
+                    f"{where}: refused ({response.status_code})"
+                )
+            else:
+                assert response.status_code == 403, (
+                    f"{where}: expected 403, got {response.status_code}"
+                )
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [rule for rule in MANAGE_RULES if "POST" in (rule.methods or ())],
+    ids=lambda r: r.endpoint,
+)
+def test_post_without_csrf_token_is_refused(app: Flask, world: dict[str, Any], rule: Rule) -> None:
+    # Sign in as admin with CSRF off, then post without a token to an app on the same database
+    # with CSRF on: the request must be refused before the view runs.
+    login_client = app.test_client()
+    login_client.post("/login", data={"email": world["emails"]["admin"], "password": PASSWORD})
+    cookie = login_client.get_cookie("session")
+    assert cookie is not None
+    client = create_app({**app.config, "WTF_CSRF_ENABLED": True}).test_client()
+    client.set_cookie("session", cookie.value)
+    response = client.post(_url(rule, world["url_args"]), data={})
+    assert response.status_code == 400, (
+        f"POST {rule.rule} without a CSRF token gave {response.status_code}"
+    )
