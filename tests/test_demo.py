@@ -54,7 +54,7 @@ def _registrations(event: Event, status: RegistrationStatus | None = None) -> li
     query = select(Registration).where(Registration.event_id == event.id)
     if status is not None:
         query = query.where(Registration.status == status)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query.order_by(Registration.phone)))
 
 
 def _row_counts() -> dict[str, int]:
