@@ -8,6 +8,7 @@ from datetime import time
 
 from flask import Flask
 from flask import current_app
+from flask import has_request_context
 from flask import session
 from flask_babel import get_locale
 
@@ -17,7 +18,8 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 def select_locale() -> str:
-    lang = session.get("lang")
+    # Outside a request (CLI, service tests) messages use the default language.
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return str(lang)
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])

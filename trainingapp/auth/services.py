@@ -1,21 +1,43 @@
-"""Accounts: creation and authentication. Callers commit."""
+"""Accounts: creation, authentication, roles, disabling and passwords. Callers commit.
+
+Passwords never reach the audit log: entries only say that a password was set or changed.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 
+from ..audit.services import changes
 from ..audit.services import record
+from ..common.text import clean
 from ..common.time import utcnow
 from ..extensions import db
 from .models import Role
 from .models import User
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
 
 
 class AccountError(ValueError):
-    """A rule about accounts was broken; the message is shown to the user."""
+    """A rule about accounts was broken; the message is shown to the user.
+
+    ``field`` names the form field the message belongs to (None: a general message).
+    """
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def normalise_email(email: str) -> str:
@@ -31,13 +53,14 @@ def create_user(
 ) -> User:
     """Create an account. Raises :class:`AccountError` for a taken e-mail or a short password."""
     email = normalise_email(email)
-    if not email or "@" not in email:
-        raise AccountError("invalid e-mail")
+    if not email or "@" not in email or len(email) > 254:
+        raise AccountError(_l("Please enter a valid e-mail address."), "email")
     if find_user(email) is not None:
-        raise AccountError(f"an account with e-mail {email} already exists")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    user = User(email=email, full_name=full_name, role=Role(role))
+        raise AccountError(
+            _l("An account with the e-mail %(email)s already exists.", email=email), "email"
+        )
+    _check_new_password(password)
+    user = User(email=email, full_name=clean(full_name)[:200], role=Role(role))
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -64,3 +87,93 @@ def authenticate(email: str, password: str, *, ip_address: str | None = None) ->
 
 def log_out(user: User, *, ip_address: str | None = None) -> None:
     record(user, "auth.logout", user, ip_address=ip_address)
+
+
+def _check_new_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _l(
+                "The password must have at least %(count)d characters.",
+                count=MIN_PASSWORD_LENGTH,
+            ),
+            field,
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(
+            _l(
+                "The password is too long (at most %(count)d characters).",
+                count=MAX_PASSWORD_LENGTH,
+            ),
+            field,
+        )
+
+
+def list_users(term: str | None = None) -> Select[tuple[User]]:
+    """Accounts for the admin list, searched by e-mail or name; active ones first."""
+    query = select(User)
+    if term := clean(term):
+        pattern = (
+            "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        query = query.where(
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.full_name).like(pattern, escape="\\"),
+            )
+        )
+    return query.order_by(User.active.desc(), User.email)
+
+
+def update_user(actor: User | None, user: User, *, full_name: str) -> None:
+    """Change an account's display name."""
+    before = {"full_name": user.full_name}
+    user.full_name = clean(full_name)[:200]
+    if diff := changes(user, ["full_name"], before):
+        record(actor, "user.update", user, details=diff)
+
+
+def change_role(actor: User | None, user: User, role: Role | str) -> None:
+    """Give an account another role. An admin cannot take the admin role from themself."""
+    role = Role(role)
+    if actor is not None and actor.id == user.id and role != Role.ADMIN:
+        raise AccountError(_l("You cannot remove your own admin role."), "role")
+    before = {"role": user.role}
+    user.role = role
+    if diff := changes(user, ["role"], before):
+        record(actor, "user.role", user, details=diff)
+
+
+def set_active(actor: User | None, user: User, active: bool) -> None:
+    """Disable (``active=False``) or enable an account. Nobody can disable their own account."""
+    if not active and actor is not None and actor.id == user.id:
+        raise AccountError(_l("You cannot disable your own account."))
+    if user.active == active:
+        return
+    before = {"active": user.active}
+    user.active = active
+    record(
+        actor,
+        "user.enable" if active else "user.disable",
+        user,
+        details=changes(user, ["active"], before),
+    )
+
+
+def reset_password(actor: User | None, user: User, password: str) -> None:
+    """An admin sets a new password for an account (the owner should then change it)."""
+    _check_new_password(password)
+    user.set_password(password)
+    record(actor, "user.password_reset", user)
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    """The signed-in user changes their password, proving they know the current one."""
+    if not user.check_password(current_password):
+        raise AccountError(_l("The current password is wrong."), "current_password")
+    _check_new_password(new_password, "new_password")
+    if new_password == current_password:
+        raise AccountError(
+            _l("The new password must be different from the current one."), "new_password"
+        )
+    user.set_password(new_password)
+    record(user, "user.password_change", user)

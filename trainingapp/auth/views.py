@@ -32,7 +32,9 @@ login_manager.login_message_category = "warning"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # A disabled account is signed out at its next request, not only refused at the next login.
+    return user if user is not None and user.active else None
 
 
 def _login_limit() -> str:

@@ -20,9 +20,12 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
+from sqlalchemy.orm import validates
 
 from ..common.enums import EnumText
 from ..common.enums import check_in
+from ..common.text import clean
+from ..common.text import fold
 from ..common.time import utcnow
 from ..extensions import Model
 from ..extensions import db
@@ -147,6 +150,8 @@ class Lecturer(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    #: accent- and case-insensitive ``full_name`` for directory search (``common.text.fold``)
+    search_name: Mapped[str] = mapped_column(String(200), default="")
     #: rank or title, e.g. "Thượng tá", "TS."
     rank: Mapped[str] = mapped_column(String(100), default="")
     position: Mapped[str] = mapped_column(String(200), default="")
@@ -156,6 +161,12 @@ class Lecturer(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization | None] = relationship()
+
+    @validates("full_name")
+    def _set_full_name(self, _key: str, value: str) -> str:
+        value = clean(value)
+        self.search_name = fold(value)
+        return value
 
 
 class Topic(Model):

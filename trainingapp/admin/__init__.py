@@ -1,0 +1,1 @@
+"""Administration: accounts, the audit log and the self-service password page."""

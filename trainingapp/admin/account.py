@@ -1,0 +1,44 @@
+"""Self-service account pages (/manage/account/...): any signed-in account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.services import AccountError
+from ..auth.services import change_own_password
+from ..events.access import guard_manage_blueprint
+from ..extensions import db
+from .forms import ChangePasswordForm
+
+account_bp = Blueprint("account_manage", __name__, url_prefix="/manage/account")
+guard_manage_blueprint(account_bp)
+
+
+@account_bp.route("/password", methods=["GET", "POST"])
+def password() -> Any:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(
+                current_user, form.current_password.data or "", form.new_password.data or ""
+            )
+        except AccountError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:
+                field.errors = [*field.errors, str(error.message)]
+            else:
+                flash(str(error.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("events_manage.index"), 303)
+    return render_template("manage/admin/password.html", form=form)
