@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask.testing import FlaskCliRunner
 from sqlalchemy import create_engine
+from sqlalchemy import event
 from sqlalchemy import text
 
 from trainingapp import create_app
@@ -96,7 +98,9 @@ def app_ctx(app: Flask) -> Iterator[None]:
 def make_user(app: Flask) -> Callable[..., User]:
     """Create and commit an account; returns it detached with its id loaded."""
 
-    def _make_user(email: str = "organizer@example.vn", role: Role = Role.ORGANIZER, **kwargs: Any) -> User:
+    def _make_user(
+        email: str = "organizer@example.vn", role: Role = Role.ORGANIZER, **kwargs: Any
+    ) -> User:
         with app.app_context():
             user = User(email=email, role=role, full_name=kwargs.pop("full_name", ""), **kwargs)
             user.set_password(PASSWORD)
@@ -126,3 +130,37 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the test runs (clear it to start over)."""
+    seen: list[str] = []
+
+    def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", _record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", _record)
+
+
+@pytest.fixture(autouse=True)
+def _dispose_postgres_engines_of_extra_apps() -> Iterator[None]:
+    """Close the PostgreSQL connections of every app a test built with ``create_app`` itself.
+
+    An app that is never disposed keeps its pooled psycopg connections until the garbage collector
+    finds them; psycopg's ResourceWarning (an error under ``filterwarnings = error``) then fails
+    whichever later test happens to be running. SQLite engines are left alone (an in-memory
+    database would not survive a dispose).
+    """
+    before = weakref.WeakSet(db._app_engines)  # Flask-SQLAlchemy's app -> engines registry
+    yield
+    for other_app, engines in list(db._app_engines.items()):
+        if other_app in before:
+            continue
+        for engine in engines.values():
+            if engine.dialect.name == "postgresql":
+                engine.dispose()

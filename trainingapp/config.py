@@ -21,6 +21,9 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS
 
+    # Number of reverse proxies in front of the app (nginx: 1). 0 trusts no X-Forwarded-* header.
+    PROXY_FIX_X_FOR = 0
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -34,8 +37,16 @@ class DefaultConfig:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "trainingapp@localhost"
+    MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server
+    # Send after the response in a background thread, so a slow mail server never holds up a page.
+    MAIL_ASYNC = True
+    # Folder for .eml files when no MAIL_SERVER is set, and for unsent mail (default instance/outbox).
+    MAIL_OUTBOX = None
 
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30
 
     ITEMS_PER_PAGE = 50
+
+    # Largest request body (uploaded lists); larger ones get the 413 page before any parsing.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024

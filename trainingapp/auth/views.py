@@ -10,6 +10,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login import login_required
 from flask_login import login_user
@@ -28,6 +29,8 @@ bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "warning"
+login_manager.login_message = _l("Please sign in to see this page.")  # type: ignore[assignment]
+login_manager.localize_callback = str  # translate the lazy message when it is flashed
 
 
 @login_manager.user_loader

@@ -16,6 +16,25 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import scoped_session
 
 IMMEDIATE = "sqlite_begin_immediate"
+#: ``session.info`` flag: the open transaction has written (flushed or run INSERT/UPDATE/DELETE)
+_WROTE = "dbtx_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_dml(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 def configure_engine(engine: Engine, busy_timeout: int) -> None:
@@ -73,7 +92,8 @@ def begin_write(session: Session | scoped_session[Session]) -> None:
     if bind.dialect.name != "sqlite":
         return
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
+        # Flushed writes are invisible in new/dirty/deleted; rolling them back would lose them.
+        if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
             raise RuntimeError("begin_write() called with pending changes")
         session.rollback()
     session.connection(execution_options={IMMEDIATE: True})

@@ -22,10 +22,11 @@ def normalise_phone(text: str | None) -> str:
     if not raw or not _ALLOWED.fullmatch(raw) or "+" in raw.lstrip("(")[1:]:
         raise InvalidPhoneError(raw)
     digits = re.sub(r"\D", "", raw)
-    if digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    elif digits.startswith("840") and len(digits) in (12, 13):
+    # "+84 (0) 905 ..." keeps the trunk 0: test it first (no number after 84 starts with 0).
+    if digits.startswith("840") and len(digits) in (12, 13):
         digits = digits[2:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
     if raw.lstrip("(").startswith("+") and not digits.startswith("0"):
         raise InvalidPhoneError(raw)
     if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):

@@ -29,7 +29,8 @@ def clean(text: str | None) -> str:
 
 def capitalise_name(text: str | None) -> str:
     """A person's name cleaned and with each word capitalised: ``nguyễn VĂN an`` -> ``Nguyễn Văn An``."""
-    return " ".join(word[:1].upper() + word[1:].lower() for word in clean(text).split(" ") if word)
+    # title(), not upper(): "ß".upper() is "SS", which a second pass would turn into "Ss".
+    return " ".join(word[:1].title() + word[1:].lower() for word in clean(text).split(" ") if word)
 
 
 def fold(text: str | None) -> str:
@@ -66,14 +67,15 @@ def _word_codes(word: str) -> tuple[str, str]:
 def name_sort_key(full_name: str | None) -> str:
     """Key for official lists: given name (last word) first, then the rest, in Vietnamese order.
 
-    Letters compare first (a < ă < â < b ... d < đ ...), tone marks only break ties. The key is
-    made of digits only, so every database collation orders it the same way as Python does.
+    Word by word, as a dictionary orders syllables: a word's letters first (a < ă < â < b ...
+    d < đ ...), its tone marks only break ties between equal letters, then the next word. So the
+    given name, tones included, decides before the rest: every "Anh" precedes every "Ánh". The key
+    is made of digits only, so every database collation orders it the same way as Python does.
     """
     words = clean(full_name).split(" ") if full_name else []
     if not words or words == [""]:
         return ""
     ordered = [words[-1], *words[:-1]]
-    codes = [_word_codes(word) for word in ordered]
-    primary = _SEPARATOR.join(code for code, _ in codes)
-    tones = "".join(tone for _, tone in codes)
-    return f"{primary}{_SEPARATOR}{_SEPARATOR}{tones}"
+    # The separator after a word's letters sorts a shorter word first ("An" < "Anh"); its tone
+    # digits follow and have the same length whenever the letters were equal.
+    return "".join(f"{primary}{_SEPARATOR}{tones}" for primary, tones in map(_word_codes, ordered))

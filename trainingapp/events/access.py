@@ -43,7 +43,8 @@ def guard_manage_blueprint(bp: Blueprint, *, admin_only: bool = False, directory
             abort(403)
         event_id = (request.view_args or {}).get("event_id")
         if event_id is not None:
-            event = db.session.get(Event, event_id)
+            # An id beyond SQLite's 64-bit integers would raise OverflowError: no such course.
+            event = db.session.get(Event, event_id) if 0 < event_id < 2**63 else None
             if event is None:
                 abort(404)
             role = event_role(current_user, event)

@@ -1,32 +1,351 @@
-"""Staff area for courses (/manage). Every route here requires a signed-in account."""
+"""Staff area for courses (/manage): course list, dashboard, course form, status and clone.
+
+The agenda (sessions and topics), quotas and course staff pages are in :mod:`.manage_agenda`,
+:mod:`.manage_quotas` and :mod:`.manage_staff`, on the same ``manage_bp`` (defined in
+:mod:`.manage_blueprint`). Importing this module imports them, so the app factory registers
+the whole blueprint with ``from .events.manage import manage_bp``. Every route requires a
+signed-in account; routes with an ``event_id`` require a role on that course (see
+:mod:`.access`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import abort
 from flask import current_app
+from flask import flash
+from flask import redirect
 from flask import render_template
 from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import extract
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
+from ..common.time import local_to_utc
+from ..common.time import to_local
 from ..extensions import db
-from .access import guard_manage_blueprint
+from ..registration.models import RegistrationStatus
+from ..reports import stats
+
+# Imported for their routes, which they add to manage_bp (see the module docstring).
+from . import manage_agenda  # noqa: F401
+from . import manage_quotas  # noqa: F401
+from . import manage_staff  # noqa: F401
+from .access import organizer_required
+from .cloning import CloneData
+from .cloning import clone_event
+from .cloning import event_for_clone
+from .forms import CloneForm
+from .forms import EventForm
+from .forms import StatusForm
+from .manage_blueprint import EVENT_STATUS_LABELS
+from .manage_blueprint import can_edit
+from .manage_blueprint import current_event
+from .manage_blueprint import manage_bp
+from .manage_blueprint import organization_select_choices
+from .manage_blueprint import show_errors
 from .models import Event
+from .models import EventStatus
+from .permissions import can_create_event
 from .permissions import visible_events
+from .services import EventData
+from .services import EventError
+from .services import allowed_transitions
+from .services import change_status
+from .services import create_event
+from .services import update_event
 
-manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage")
+#: (from, to) -> (button label, what it means, shown on the confirmation page)
+TRANSITION_TEXTS = {
+    (EventStatus.DRAFT, EventStatus.PUBLISHED): (
+        _l("Publish"),
+        _l("The course will appear on the public site and participants can register."),
+    ),
+    (EventStatus.PUBLISHED, EventStatus.CLOSED): (
+        _l("Close registration"),
+        _l("Registration stops; the course stays on the public site."),
+    ),
+    (EventStatus.PUBLISHED, EventStatus.DRAFT): (
+        _l("Back to draft"),
+        _l("The course disappears from the public site. Only possible before anyone registers."),
+    ),
+    (EventStatus.CLOSED, EventStatus.PUBLISHED): (
+        _l("Reopen"),
+        _l("Registration opens again (within the registration dates, if set)."),
+    ),
+    (EventStatus.CLOSED, EventStatus.ARCHIVED): (
+        _l("Archive"),
+        _l("The course is finished. It stays in the list of past courses; it cannot be reopened."),
+    ),
+}
+
+#: pages of other parts of the workspace, linked from the dashboard once they exist
+OTHER_PAGES = [
+    ("/registrations", _l("Registrations"), False),
+    ("/checkin", _l("Check-in"), False),
+    ("/signin-sheet", _l("Sign-in sheet"), False),
+    ("/signin-sheet.pdf", _l("Sign-in sheet (PDF)"), False),
+    ("/export.csv", _l("Export (CSV)"), False),
+    ("/export.xlsx", _l("Export (Excel)"), False),
+    ("/import", _l("Import participants"), True),
+]
 
 
-guard_manage_blueprint(manage_bp)
+def _dashboard(event: Event | None = None) -> Any:
+    return redirect(url_for(".dashboard", event_id=(event or current_event()).id), 303)
+
+
+# --- Course list --------------------------------------------------------------------------------
 
 
 @manage_bp.get("/")
 def index() -> Any:
+    status = request.args.get("status", "")
+    year = request.args.get("year", type=int)
+    query = visible_events(current_user)
+    years = sorted(
+        {
+            int(y)
+            for y in db.session.scalars(
+                query.with_only_columns(extract("year", Event.start_date)).distinct()
+            )
+            if y is not None
+        },
+        reverse=True,
+    )
+    if status in EventStatus.__members__.values():
+        query = query.where(Event.status == EventStatus(status))
+    else:
+        status = ""
+    if year is not None and year in years:
+        query = query.where(extract("year", Event.start_date) == year)
+    else:
+        year = None
     page = db.paginate(
-        visible_events(current_user).order_by(Event.start_date.desc(), Event.id.desc()),
+        query.options(selectinload(Event.organizer)).order_by(
+            Event.start_date.desc(), Event.id.desc()
+        ),
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["ITEMS_PER_PAGE"],
         error_out=False,
     )
-    return render_template("manage/index.html", page=page)
+    confirmed = stats.confirmed_by_event([event.id for event in page.items])
+    return render_template(
+        "manage/index.html",
+        page=page,
+        confirmed=confirmed,
+        years=years,
+        status=status,
+        year=year,
+        statuses=list(EventStatus),
+        can_create=can_create_event(current_user),
+    )
+
+
+# --- Course form --------------------------------------------------------------------------------
+
+
+def _fill_event_choices(form: EventForm, event: Event | None) -> None:
+    keep = [event.organizer_id, *(o.id for o in event.co_organizers)] if event else []
+    choices = organization_select_choices(keep)
+    form.organizer_id.choices = [SelectChoice("", _("Choose…")), *choices]
+    form.co_organizer_ids.choices = choices
+
+
+def _event_data(form: EventForm) -> EventData:
+    opens = form.registration_opens_at.data
+    closes = form.registration_closes_at.data
+    return EventData(
+        title=form.title.data or "",
+        slug=form.slug.data or "",
+        description=form.description.data or "",
+        organizer_id=form.organizer_id.data,
+        co_organizer_ids=list(form.co_organizer_ids.data or []),
+        venue=form.venue.data or "",
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        registration_opens_at=local_to_utc(opens) if opens else None,
+        registration_closes_at=local_to_utc(closes) if closes else None,
+        capacity=form.capacity.data,
+        waitlist_enabled=bool(form.waitlist_enabled.data),
+        approval_required=bool(form.approval_required.data),
+    )
+
+
+@manage_bp.route("/events/new", methods=["GET", "POST"])
+def create() -> Any:
+    if not can_create_event(current_user):
+        abort(403)
+    form = EventForm()
+    _fill_event_choices(form, None)
+    if form.validate_on_submit():
+        try:
+            event = create_event(current_user, _event_data(form))
+        except EventError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The course has been created as a draft."), "success")
+            return _dashboard(event)
+    return render_template("manage/event_form.html", form=form, event=None)
+
+
+@manage_bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit(event_id: int) -> Any:
+    event = current_event()
+    form = EventForm(obj=event)
+    _fill_event_choices(form, event)
+    if not form.is_submitted():
+        form.co_organizer_ids.data = [o.id for o in event.co_organizers]
+        for name in ("registration_opens_at", "registration_closes_at"):
+            instant = getattr(event, name)
+            getattr(form, name).data = to_local(instant).replace(tzinfo=None) if instant else None
+    if form.validate_on_submit():
+        try:
+            update_event(current_user, event, _event_data(form))
+        except EventError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The course has been saved."), "success")
+            return _dashboard(event)
+    return render_template("manage/event_form.html", form=form, event=event)
+
+
+# --- Dashboard ----------------------------------------------------------------------------------
+
+
+def _other_pages(event: Event) -> list[tuple[str, Any]]:
+    """Links to pages other parts of the app provide, for those that are installed."""
+    rules = {
+        rule.rule: rule.endpoint
+        for rule in current_app.url_map.iter_rules()
+        if rule.methods and "GET" in rule.methods
+    }
+    links = []
+    for suffix, label, organizers_only in OTHER_PAGES:
+        endpoint = rules.get(f"/manage/events/<int:event_id>{suffix}")
+        if endpoint and endpoint in current_app.view_functions:
+            if organizers_only and not can_edit():
+                continue
+            links.append((url_for(endpoint, event_id=event.id), label))
+    return links
+
+
+@manage_bp.get("/events/<int:event_id>")
+def dashboard(event_id: int) -> Any:
+    event = db.session.scalars(
+        select(Event)
+        .where(Event.id == event_id)
+        .options(
+            selectinload(Event.organizer),
+            selectinload(Event.co_organizers),
+            selectinload(Event.sessions),
+        )
+    ).one()
+    counts = stats.registration_counts(event.id)
+    confirmed = counts[RegistrationStatus.CONFIRMED]
+    quotas = stats.quota_use(event.id)
+    return render_template(
+        "manage/dashboard.html",
+        event=event,
+        counts=counts,
+        seats_left=max(event.capacity - confirmed, 0),
+        quotas=quotas,
+        quota_total=sum(q.seats for q in quotas),
+        attendance=stats.attendance_by_session(event.id),
+        can_edit=can_edit(),
+        transitions=[
+            (status, TRANSITION_TEXTS[(event.status, status)][0])
+            for status in allowed_transitions(event)
+        ],
+        other_pages=_other_pages(event),
+    )
+
+
+# --- Status -------------------------------------------------------------------------------------
+
+
+@manage_bp.route("/events/<int:event_id>/status", methods=["GET", "POST"])
+@organizer_required
+def status(event_id: int) -> Any:
+    """GET shows what the move means and asks to confirm; the POST makes it."""
+    event = current_event()
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            target = EventStatus(form.status.data or "")
+            change_status(current_user, event, target)
+        except ValueError:
+            flash(_("A course cannot move from this status to that one."), "danger")
+        except EventError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(
+                _("The course is now: %(status)s.", status=EVENT_STATUS_LABELS[target]), "success"
+            )
+        return _dashboard(event)
+    target_text = request.args.get("to", "")
+    if target_text not in EventStatus.__members__.values():
+        abort(404)
+    target = EventStatus(target_text)
+    if target not in allowed_transitions(event):
+        flash(_("A course cannot move from this status to that one."), "danger")
+        return _dashboard(event)
+    form.status.data = target.value
+    label, explanation = TRANSITION_TEXTS[(event.status, target)]
+    return render_template(
+        "manage/status_confirm.html",
+        event=event,
+        form=form,
+        target=target,
+        label=label,
+        explanation=explanation,
+    )
+
+
+# --- Clone --------------------------------------------------------------------------------------
+
+
+@manage_bp.route("/events/<int:event_id>/clone", methods=["GET", "POST"])
+@organizer_required
+def clone(event_id: int) -> Any:
+    if not can_create_event(current_user):
+        abort(403)
+    source = current_event()
+    form = CloneForm()
+    if not form.is_submitted():
+        form.title.data = source.title
+    if form.validate_on_submit():
+        source = db.session.scalars(event_for_clone(source.id)).one()
+        try:
+            copy = clone_event(
+                current_user,
+                source,
+                CloneData(
+                    title=form.title.data or "",
+                    slug=form.slug.data or "",
+                    start_date=form.start_date.data,
+                    end_date=form.end_date.data,
+                ),
+            )
+        except EventError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("The copy has been created as a draft. Check its dates and details."), "success"
+            )
+            return _dashboard(copy)
+    return render_template("manage/clone.html", form=form, event=source)

@@ -46,3 +46,15 @@ def visible_events(user: User) -> Select[tuple[Event]]:
     if user.role == Role.ORGANIZER:
         return query.where((Event.created_by_id == user.id) | Event.id.in_(assigned))
     return query.where(Event.id.in_(assigned))
+
+
+def can_create_event(user: User) -> bool:
+    """Organizer and admin accounts may create courses."""
+    return user.role in (Role.ADMIN, Role.ORGANIZER)
+
+
+def assignable_roles(user: User) -> tuple[StaffRole, ...]:
+    """Roles an account may be given on a course: a staff account is only ever staff."""
+    if user.role == Role.STAFF:
+        return (StaffRole.STAFF,)
+    return (StaffRole.ORGANIZER, StaffRole.STAFF)

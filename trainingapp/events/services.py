@@ -1,15 +1,39 @@
-"""Course queries and verbs. Callers commit."""
+"""Course queries and verbs: the public listings, and creating, editing and moving a course
+through its statuses. The agenda, quotas, staff and cloning have modules of their own
+(:mod:`.agenda`, :mod:`.quotas`, :mod:`.staffing`, :mod:`.cloning`). Callers commit."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
 from datetime import datetime
+from datetime import time
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from slugify import slugify
 from sqlalchemy import Select
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..audit.services import changes
+from ..audit.services import record
+from ..auth.models import User
+from ..common.dbtx import begin_write
+from ..common.dbtx import lock_row
+from ..common.text import clean
+from ..common.time import local_to_utc
 from ..common.time import local_today
+from ..common.time import to_local
 from ..common.time import utcnow
+from ..extensions import db
+from ..organizations.models import Organization
+from ..registration.models import Registration
+from ..registration.models import RegistrationStatus
 from .models import Event
 from .models import EventSession
 from .models import EventStatus
@@ -25,6 +49,7 @@ def upcoming_public_events() -> Select[tuple[Event]]:
         select(Event)
         .where(Event.status.in_(PUBLIC_STATUSES), Event.end_date >= local_today())
         .order_by(Event.start_date, Event.id)
+        .options(selectinload(Event.organizer))  # shown on every card: no query per course
     )
 
 
@@ -37,6 +62,7 @@ def past_public_events() -> Select[tuple[Event]]:
             Event.end_date < local_today(),
         )
         .order_by(Event.start_date.desc(), Event.id.desc())
+        .options(selectinload(Event.organizer))
     )
 
 
@@ -67,3 +93,281 @@ def registration_is_open(event: Event, now: datetime | None = None) -> bool:
     if event.registration_opens_at and moment < event.registration_opens_at:
         return False
     return not (event.registration_closes_at and moment >= event.registration_closes_at)
+
+
+# --- Managing courses -------------------------------------------------------------------------
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX_LENGTH = 120
+CAPACITY_MAX = 100_000
+
+EVENT_FIELDS = [
+    "title",
+    "slug",
+    "description",
+    "organizer_id",
+    "venue",
+    "start_date",
+    "end_date",
+    "registration_opens_at",
+    "registration_closes_at",
+    "capacity",
+    "waitlist_enabled",
+    "approval_required",
+]
+
+#: status -> statuses it may move to (published -> draft only while it has no registrations)
+TRANSITIONS: dict[EventStatus, tuple[EventStatus, ...]] = {
+    EventStatus.DRAFT: (EventStatus.PUBLISHED,),
+    EventStatus.PUBLISHED: (EventStatus.CLOSED, EventStatus.DRAFT),
+    EventStatus.CLOSED: (EventStatus.ARCHIVED, EventStatus.PUBLISHED),
+    EventStatus.ARCHIVED: (),
+}
+
+
+class EventError(Exception):
+    """A course rule refused a change. ``errors`` maps form field names ("" for the whole form)
+    to a translatable message."""
+
+    def __init__(self, errors: Mapping[str, Any] | Any, field: str = "") -> None:
+        self.errors: dict[str, Any] = (
+            dict(errors) if isinstance(errors, Mapping) else {field: errors}
+        )
+        super().__init__("; ".join(str(message) for message in self.errors.values()))
+
+    @property
+    def message(self) -> str:
+        return "; ".join(str(message) for message in self.errors.values())
+
+
+@dataclass
+class EventData:
+    """A course's editable fields; the registration window as naive UTC instants."""
+
+    title: str
+    start_date: date
+    end_date: date
+    capacity: int
+    organizer_id: int
+    slug: str = ""
+    description: str = ""
+    co_organizer_ids: list[int] = field(default_factory=list)
+    venue: str = ""
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    waitlist_enabled: bool = True
+    approval_required: bool = False
+
+
+def jsonable(value: Any) -> Any:
+    """A value as the audit log stores it: JSON scalars as they are, anything else as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def count_confirmed(event: Event) -> int:
+    """Confirmed registrations of the course (the number the capacity is measured against)."""
+    return (
+        db.session.scalar(
+            select(func.count(Registration.id)).where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+        or 0
+    )
+
+
+def slug_for(title: str) -> str:
+    """The title without accents, as an address part: ``Tập huấn 2023`` -> ``tap-huan-2023``."""
+    slug = slugify(clean(title), max_length=SLUG_MAX_LENGTH - 10, word_boundary=True)
+    return slug or "course"
+
+
+def unique_slug(base: str, exclude_id: int | None = None) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever no other course uses (one query)."""
+    query = select(Event.slug).where((Event.slug == base) | Event.slug.like(f"{base}-%"))
+    if exclude_id is not None:
+        query = query.where(Event.id != exclude_id)
+    taken = set(db.session.scalars(query))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def course_starts_at(event_start: date, sessions: list[EventSession]) -> datetime:
+    """The instant (naive UTC) the course begins: its first session on the first day, or the
+    start of that day when no session is planned yet."""
+    times = [s.start_time for s in sessions if s.date == event_start]
+    return local_to_utc(datetime.combine(event_start, min(times) if times else time.min))
+
+
+def check_event(data: EventData, event: Event | None) -> dict[str, Any]:
+    """Every rule of a course's fields at once, as {field: message}."""
+    errors: dict[str, Any] = {}
+    if not clean(data.title):
+        errors["title"] = _l("Enter the course title.")
+    if data.slug and (not SLUG_PATTERN.fullmatch(data.slug) or len(data.slug) > SLUG_MAX_LENGTH):
+        errors["slug"] = _l(
+            "Use only lower-case letters without accents, digits and single hyphens "
+            "(at most %(max)d characters).",
+            max=SLUG_MAX_LENGTH,
+        )
+    elif data.slug:
+        taken = select(Event.id).where(Event.slug == data.slug)
+        if event is not None:
+            taken = taken.where(Event.id != event.id)
+        if db.session.scalar(taken) is not None:
+            errors["slug"] = _l("Another course already uses this address.")
+    if data.end_date < data.start_date:
+        errors["end_date"] = _l("The course cannot end before it starts.")
+    if data.capacity <= 0:
+        errors["capacity"] = _l("The capacity must be at least 1.")
+    elif data.capacity > CAPACITY_MAX:
+        errors["capacity"] = _l("The capacity can be at most %(max)d.", max=CAPACITY_MAX)
+    elif event is not None and event.id is not None:
+        confirmed = count_confirmed(event)
+        if data.capacity < confirmed:
+            errors["capacity"] = _l(
+                "%(count)d participants are already confirmed; the capacity cannot be lower.",
+                count=confirmed,
+            )
+    organizer = db.session.get(Organization, data.organizer_id)
+    current_organizer = event.organizer_id if event is not None else None
+    if organizer is None or (not organizer.is_current and organizer.id != current_organizer):
+        errors["organizer_id"] = _l("Choose the organizing unit from the list.")
+    if data.organizer_id in data.co_organizer_ids:
+        errors["co_organizer_ids"] = _l("The organizing unit cannot also be a co-organizer.")
+    sessions = list(event.sessions) if event is not None else []
+    outside = sorted({s.date for s in sessions if not data.start_date <= s.date <= data.end_date})
+    if outside and "end_date" not in errors:
+        errors["start_date"] = _l(
+            "Sessions are planned on %(dates)s, outside these dates. Move or delete them first.",
+            dates=", ".join(d.strftime("%d/%m/%Y") for d in outside),
+        )
+    opens, closes = data.registration_opens_at, data.registration_closes_at
+    if opens and closes and opens >= closes:
+        errors["registration_opens_at"] = _l("Registration must open before it closes.")
+    if closes and "end_date" not in errors:
+        starts = course_starts_at(data.start_date, sessions)
+        if closes > starts:
+            errors["registration_closes_at"] = _l(
+                "Registration must close before the course starts (%(start)s).",
+                start=to_local(starts).strftime("%d/%m/%Y %H:%M"),
+            )
+    elif opens and "end_date" not in errors and opens > course_starts_at(data.start_date, sessions):
+        errors["registration_opens_at"] = _l("Registration must open before the course starts.")
+    return errors
+
+
+def _co_organizers(ids: list[int], event: Event | None) -> list[Organization]:
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = {
+        o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(wanted)))
+    }
+    kept = {o.id for o in event.co_organizers} if event is not None else set()
+    if any(i not in found or (not found[i].is_current and i not in kept) for i in wanted):
+        raise EventError(_l("Choose the co-organizers from the list."), "co_organizer_ids")
+    return [found[i] for i in wanted]
+
+
+def apply_event_data(event: Event, data: EventData) -> None:
+    """Copy the editable fields onto ``event`` (no checks: :func:`check_event` first)."""
+    event.title = clean(data.title)
+    event.description = (data.description or "").strip()
+    event.organizer_id = data.organizer_id
+    event.venue = clean(data.venue)
+    event.start_date = data.start_date
+    event.end_date = data.end_date
+    event.registration_opens_at = data.registration_opens_at
+    event.registration_closes_at = data.registration_closes_at
+    event.capacity = data.capacity
+    event.waitlist_enabled = data.waitlist_enabled
+    event.approval_required = data.approval_required
+
+
+def create_event(actor: User | None, data: EventData) -> Event:
+    """A new draft course; its creator becomes its organizer."""
+    errors = check_event(data, None)
+    if errors:
+        raise EventError(errors)
+    co_organizers = _co_organizers(data.co_organizer_ids, None)
+    event = Event(status=EventStatus.DRAFT, created_by_id=actor.id if actor else None)
+    apply_event_data(event, data)
+    event.slug = data.slug or unique_slug(slug_for(data.title))
+    event.co_organizers = co_organizers
+    db.session.add(event)
+    db.session.flush()
+    record(
+        actor,
+        "event.create",
+        event,
+        event_id=event.id,
+        details={f: [None, jsonable(getattr(event, f))] for f in EVENT_FIELDS}
+        | {"co_organizer_ids": [None, [o.id for o in co_organizers]]},
+    )
+    return event
+
+
+def update_event(actor: User | None, event: Event, data: EventData) -> Event:
+    """Change a course's fields. The course row is locked so that lowering the capacity cannot
+    race with registrations being confirmed."""
+    begin_write(db.session)
+    locked = lock_row(db.session, Event, event.id)
+    if locked is None:
+        raise EventError(_l("This course no longer exists."))
+    event = locked
+    errors = check_event(data, event)
+    if errors:
+        raise EventError(errors)
+    co_organizers = _co_organizers(data.co_organizer_ids, event)
+    before = {f: getattr(event, f) for f in EVENT_FIELDS}
+    before_co = [o.id for o in event.co_organizers]
+    apply_event_data(event, data)
+    event.slug = data.slug or unique_slug(slug_for(data.title), exclude_id=event.id)
+    event.co_organizers = co_organizers
+    details = changes(event, EVENT_FIELDS, before)
+    after_co = [o.id for o in co_organizers]
+    if before_co != after_co:
+        details["co_organizer_ids"] = [before_co, after_co]
+    db.session.flush()
+    if details:
+        record(actor, "event.update", event, event_id=event.id, details=details)
+    return event
+
+
+def allowed_transitions(event: Event) -> tuple[EventStatus, ...]:
+    return TRANSITIONS[event.status]
+
+
+def change_status(actor: User | None, event: Event, status: EventStatus) -> Event:
+    """Move a course along draft -> published -> closed -> archived (or reopen, or unpublish
+    a course nobody registered for yet)."""
+    if status not in TRANSITIONS[event.status]:
+        raise EventError(_l("A course cannot move from this status to that one."), "status")
+    if event.status == EventStatus.PUBLISHED and status == EventStatus.DRAFT:
+        registrations = db.session.scalar(
+            select(func.count(Registration.id)).where(Registration.event_id == event.id)
+        )
+        if registrations:
+            raise EventError(
+                _l("Participants have already registered; the course cannot go back to draft."),
+                "status",
+            )
+    before = event.status
+    event.status = status
+    db.session.flush()
+    record(
+        actor,
+        "event.status",
+        event,
+        event_id=event.id,
+        details={"status": [before.value, status.value]},
+    )
+    return event

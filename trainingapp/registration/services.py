@@ -1,14 +1,99 @@
-"""Registration rules: the one home of capacity, quota, waiting list and duplicates."""
+"""Registration rules: the one home of capacity, quota, waiting list and duplicates.
+
+Every verb that can change how many seats are taken runs as one writer transaction: it starts
+with :func:`~trainingapp.common.dbtx.begin_write` (``BEGIN IMMEDIATE`` on SQLite) and locks the
+course row (``SELECT ... FOR UPDATE`` on PostgreSQL) before it counts, so concurrent requests in
+several server processes decide one after the other. Callers commit; mail is sent after commit.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlalchemy import select
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..audit.models import AuditEntry
+from ..audit.services import changes
+from ..audit.services import record
+from ..common.dbtx import begin_write
+from ..common.dbtx import lock_row
+from ..common.text import fold
+from ..common.text import name_sort_key
+from ..common.time import utcnow
 from ..events.models import Event
+from ..events.models import EventStatus
+from ..events.models import Quota
+from ..events.services import registration_is_open
 from ..extensions import db
+from ..organizations.models import Organization
+from ..organizations.models import OrganizationKind
+from .models import Gender
 from .models import Registration
+from .models import RegistrationSource
 from .models import RegistrationStatus
+from .normalise import RegistrationInput
+from .normalise import normalise_input
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+
+#: check-in code letters: no 0/O, 1/I/L that are misread when typed from a screen
+CHECKIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CHECKIN_LENGTH = 6
+PARTICIPANT = "participant"
+
+
+class RegistrationError(Exception):
+    """A rule refused the action; ``message`` is translatable, ``field`` names the form field."""
+
+    message: Any = _l("The registration could not be saved.")
+    field: str | None = None
+
+    def __init__(self, message: Any = None, field: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        if field is not None:
+            self.field = field
+        super().__init__(self.message)
+
+
+class RegistrationClosed(RegistrationError):  # noqa: N818  (names from STYLE.md)
+    message = _l("Registration for this course is closed.")
+
+
+class EventFull(RegistrationError):  # noqa: N818  (names from STYLE.md)
+    message = _l("Sorry, the course is full and has no waiting list.")
+
+
+class AlreadyRegistered(RegistrationError):  # noqa: N818  (names from STYLE.md)
+    """The phone or e-mail is already registered for this course."""
+
+    def __init__(self, registration_id: int, manage_token: str, field: str) -> None:
+        if field == "email":
+            message = _l("This e-mail address is already registered for this course.")
+        else:
+            message = _l("This phone number is already registered for this course.")
+        super().__init__(message, field)
+        self.registration_id = registration_id
+        self.manage_token = manage_token
+
+
+class InvalidRegistration(RegistrationError):  # noqa: N818  (names from STYLE.md)
+    """Input that fails normalisation; ``errors`` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__(_l("Please correct the marked fields."))
+        self.errors = errors
 
 
 def count_confirmed(event: Event) -> int:
@@ -25,3 +110,417 @@ def count_confirmed(event: Event) -> int:
 
 def seats_left(event: Event) -> int:
     return max(event.capacity - count_confirmed(event), 0)
+
+
+# --- organizations typed by participants ------------------------------------------------------
+
+
+def resolve_organization(name: str, actor: User | None) -> int:
+    """The id of the unit whose accent-insensitive key equals ``name``'s (its successor if it
+    was retired), or of a new unit of kind "other" flagged for review."""
+    key = fold(name)
+    row = db.session.execute(
+        select(Organization.id, Organization.retired_on, Organization.successor_id).where(
+            Organization.name_key == key
+        )
+    ).first()
+    hops = 0
+    while row is not None and row.retired_on is not None and row.successor_id and hops < 10:
+        row = db.session.execute(
+            select(Organization.id, Organization.retired_on, Organization.successor_id).where(
+                Organization.id == row.successor_id
+            )
+        ).first()
+        hops += 1
+    if row is not None:
+        return int(row.id)
+    try:
+        with db.session.begin_nested():
+            org = Organization(name=name, kind=OrganizationKind.OTHER, needs_review=True)
+            db.session.add(org)
+            db.session.flush()
+    except IntegrityError:
+        # Another course's registration created the same unit a moment ago.
+        existing = db.session.scalar(select(Organization.id).where(Organization.name_key == key))
+        if existing is None:
+            raise
+        return existing
+    record(
+        actor,
+        "organization.create",
+        org,
+        details={"name": org.name, "kind": org.kind.value, "needs_review": True},
+        actor_label=None if actor else PARTICIPANT,
+    )
+    return org.id
+
+
+# --- seats --------------------------------------------------------------------------------------
+
+
+class _Seats:
+    """Confirmed seats of a course per unit, and its quotas: two queries, then counted in memory.
+
+    Build it only while holding the course lock, so the numbers stay true until commit.
+    """
+
+    def __init__(self, event: Event) -> None:
+        self.capacity = event.capacity
+        rows = db.session.execute(
+            select(Registration.organization_id, func.count(Registration.id))
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .group_by(Registration.organization_id)
+        ).all()
+        self.per_unit: dict[int | None, int] = {org_id: count for org_id, count in rows}
+        self.total = sum(self.per_unit.values())
+        self.quotas: dict[int, int] = {
+            org_id: seats
+            for org_id, seats in db.session.execute(
+                select(Quota.organization_id, Quota.seats).where(Quota.event_id == event.id)
+            ).all()
+        }
+
+    def fits(self, organization_id: int | None) -> bool:
+        """A free seat in the course and in the unit's quota (a unit without one: course only)."""
+        if self.total >= self.capacity:
+            return False
+        quota = self.quotas.get(organization_id) if organization_id is not None else None
+        return quota is None or self.per_unit.get(organization_id, 0) < quota
+
+    def take(self, organization_id: int | None) -> None:
+        self.total += 1
+        self.per_unit[organization_id] = self.per_unit.get(organization_id, 0) + 1
+
+
+def _fits(event: Event, organization_id: int | None) -> bool:
+    """One query: a free seat in the course and in the unit's quota (a unit without one: course
+    only). The caller holds the course lock."""
+    quota = (
+        select(Quota.seats)
+        .where(Quota.event_id == event.id, Quota.organization_id == organization_id)
+        .scalar_subquery()
+    )
+    total, of_unit, seats = db.session.execute(
+        select(
+            func.count(Registration.id),
+            func.count(Registration.id).filter(Registration.organization_id == organization_id),
+            quota,
+        ).where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    ).one()
+    if total >= event.capacity:
+        return False
+    return organization_id is None or seats is None or of_unit < seats
+
+
+def new_checkin_code() -> str:
+    """6 characters from :data:`CHECKIN_ALPHABET` (31**6, about 887 million codes).
+
+    Uniqueness within the course is the database's unique key; :func:`register` draws again on
+    the rare collision instead of querying first.
+    """
+    return "".join(secrets.choice(CHECKIN_ALPHABET) for _ in range(CHECKIN_LENGTH))
+
+
+def _find_duplicate(event_id: int, phone: str, email: str | None) -> AlreadyRegistered | None:
+    conditions = [Registration.phone == phone]
+    if email:
+        conditions.append(Registration.email == email)
+    rows = db.session.execute(
+        select(Registration.id, Registration.manage_token, Registration.phone)
+        .where(Registration.event_id == event_id, or_(*conditions))
+        .limit(2)
+    ).all()
+    for row in rows:
+        if row.phone == phone:
+            return AlreadyRegistered(row.id, row.manage_token, "phone")
+    if rows:
+        return AlreadyRegistered(rows[0].id, rows[0].manage_token, "email")
+    return None
+
+
+def _lock_event(event_id: int) -> Event:
+    begin_write(db.session)
+    event: Event | None = lock_row(db.session, Event, event_id)
+    if event is None:
+        raise RegistrationClosed()
+    return event
+
+
+def register(
+    event_id: int,
+    data: RegistrationInput,
+    *,
+    source: RegistrationSource,
+    actor: User | None,
+    manage_token: str | None = None,
+    locale: str | None = None,
+) -> Registration:
+    """Register a participant: one decision in one writer transaction.
+
+    Order: normalise and check the input (:class:`InvalidRegistration`); lock the course; refuse
+    a closed course for online registrations (:class:`RegistrationClosed`) and a phone or e-mail
+    already registered (:class:`AlreadyRegistered`); then approval on -> pending; a free seat in
+    the course and the unit's quota -> confirmed; otherwise waitlisted, or :class:`EventFull`
+    when the waiting list is off. ``manage_token`` lets the web view derive an idempotent token
+    (see ``views._manage_token_for``); by default it is ``secrets.token_urlsafe(32)``.
+    ``locale`` is kept in the audit entry so later mail uses the participant's language.
+    """
+    clean_data, errors = normalise_input(data)
+    if source == RegistrationSource.ONLINE and not clean_data.consent:
+        errors.setdefault(
+            "consent", _l("Please agree to the processing of your personal data to register.")
+        )
+    if errors:
+        raise InvalidRegistration(errors)
+
+    event = _lock_event(event_id)
+    if source == RegistrationSource.ONLINE and not registration_is_open(event):
+        raise RegistrationClosed()
+    if event.status == EventStatus.ARCHIVED:
+        raise RegistrationClosed()
+    duplicate = _find_duplicate(event.id, clean_data.phone, clean_data.email)
+    if duplicate is not None:
+        raise duplicate
+
+    organization_id = resolve_organization(clean_data.organization, actor)
+    fits = _fits(event, organization_id)
+    if event.approval_required:
+        if not fits and not event.waitlist_enabled:
+            raise EventFull()
+        status = RegistrationStatus.PENDING
+    elif fits:
+        status = RegistrationStatus.CONFIRMED
+    elif event.waitlist_enabled:
+        status = RegistrationStatus.WAITLISTED
+    else:
+        raise EventFull()
+
+    now = utcnow()
+    registration = Registration(
+        event_id=event.id,
+        full_name=clean_data.full_name,
+        sort_key=name_sort_key(clean_data.full_name),
+        search_name=fold(clean_data.full_name),
+        gender=Gender(clean_data.gender) if clean_data.gender else None,
+        birth_year=clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
+        organization_id=organization_id,
+        position=clean_data.position,
+        phone=clean_data.phone,
+        email=clean_data.email,
+        status=status,
+        source=source,
+        manage_token=manage_token or secrets.token_urlsafe(32),
+        checkin_code=new_checkin_code(),
+        consent_at=now if clean_data.consent else None,
+        created_at=now,
+        status_changed_at=now,
+    )
+    for attempt in range(5):
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+                db.session.flush()
+            break
+        except IntegrityError:
+            # A race the lock did not cover (a caller without it, a double submit), or a
+            # check-in code already used in this course: then draw another one.
+            duplicate = _find_duplicate(event.id, clean_data.phone, clean_data.email)
+            if duplicate is not None:
+                raise duplicate from None
+            if attempt == 4:
+                raise
+            registration.checkin_code = new_checkin_code()
+    details: dict[str, Any] = {"status": status.value, "source": source.value}
+    if locale:
+        details["locale"] = locale
+    record(
+        actor,
+        "registration.create",
+        registration,
+        event_id=event.id,
+        details=details,
+        actor_label=None if actor else PARTICIPANT,
+    )
+    return registration
+
+
+def registration_by_token(token: str) -> Registration | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(
+        select(Registration)
+        .where(Registration.manage_token == token)
+        .options(selectinload(Registration.event), selectinload(Registration.organization))
+    )
+
+
+def find_registration(event_id: int, phone: str, email: str | None) -> Registration | None:
+    """The registration holding this (normalised) phone or e-mail in the course, if any."""
+    duplicate = _find_duplicate(event_id, phone, email)
+    return db.session.get(Registration, duplicate.registration_id) if duplicate else None
+
+
+def registration_locale(registration: Registration) -> str | None:
+    """The language the participant registered in (kept in the creation's audit entry)."""
+    details = db.session.scalar(
+        select(AuditEntry.details)
+        .where(
+            AuditEntry.object_type == "Registration",
+            AuditEntry.object_id == registration.id,
+            AuditEntry.action == "registration.create",
+        )
+        .limit(1)
+    )
+    locale = (details or {}).get("locale")
+    return str(locale) if locale else None
+
+
+def _set_status(
+    registration: Registration, status: RegistrationStatus, actor: User | None, action: str
+) -> None:
+    before = {"status": registration.status}
+    registration.status = status
+    registration.status_changed_at = utcnow()
+    record(
+        actor,
+        action,
+        registration,
+        event_id=registration.event_id,
+        details=changes(registration, ["status"], before),
+        actor_label=None if actor else PARTICIPANT,
+    )
+
+
+def fill_from_waitlist(event: Event, actor: User | None) -> list[Registration]:
+    """Confirm waitlisted registrations, oldest first, while the course and their unit's quota
+    have room. The caller holds the course lock."""
+    seats = _Seats(event)
+    if seats.total >= seats.capacity:
+        return []
+    waiting = db.session.scalars(
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.created_at, Registration.id)
+    )
+    promoted = []
+    for registration in waiting:
+        if seats.total >= seats.capacity:
+            break
+        if not seats.fits(registration.organization_id):
+            continue
+        _set_status(registration, RegistrationStatus.CONFIRMED, actor, "registration.promote")
+        seats.take(registration.organization_id)
+        promoted.append(registration)
+    return promoted
+
+
+@dataclass
+class CancelResult:
+    registration: Registration
+    #: False when it was already cancelled or rejected
+    changed: bool
+    promoted: list[Registration] = field(default_factory=list)
+
+
+def cancel(registration_id: int, actor: User | None) -> CancelResult:
+    """Cancel a registration; a freed confirmed seat goes to the waiting list."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise RegistrationError(_l("This registration does not exist."))
+    event = _lock_event(registration.event_id)
+    registration = db.session.scalars(
+        select(Registration)
+        .where(Registration.id == registration_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
+        return CancelResult(registration, changed=False)
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    _set_status(registration, RegistrationStatus.CANCELLED, actor, "registration.cancel")
+    db.session.flush()
+    promoted = fill_from_waitlist(event, actor) if was_confirmed else []
+    return CancelResult(registration, changed=True, promoted=promoted)
+
+
+@dataclass
+class DecisionResult:
+    confirmed: list[Registration] = field(default_factory=list)
+    waitlisted: list[Registration] = field(default_factory=list)
+    rejected: list[Registration] = field(default_factory=list)
+    #: approval refused: the course is full and has no waiting list
+    full: list[Registration] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[Registration]:
+        return [*self.confirmed, *self.waitlisted, *self.rejected]
+
+
+def _pending(event_id: int, ids: Iterable[int]) -> list[Registration]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.id.in_(wanted),
+                Registration.status == RegistrationStatus.PENDING,
+            )
+            .order_by(Registration.created_at, Registration.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def approve(event_id: int, ids: Iterable[int], actor: User | None) -> DecisionResult:
+    """Approve pending registrations, oldest first: confirmed while seats and quota allow, then
+    waitlisted (or left pending in ``full`` when the waiting list is off)."""
+    event = _lock_event(event_id)
+    result = DecisionResult()
+    seats = _Seats(event)
+    for registration in _pending(event.id, ids):
+        if seats.fits(registration.organization_id):
+            _set_status(registration, RegistrationStatus.CONFIRMED, actor, "registration.approve")
+            seats.take(registration.organization_id)
+            result.confirmed.append(registration)
+        elif event.waitlist_enabled:
+            _set_status(registration, RegistrationStatus.WAITLISTED, actor, "registration.approve")
+            result.waitlisted.append(registration)
+        else:
+            result.full.append(registration)
+    db.session.flush()
+    return result
+
+
+def reject(event_id: int, ids: Iterable[int], actor: User | None) -> DecisionResult:
+    """Reject pending registrations."""
+    event = _lock_event(event_id)
+    result = DecisionResult()
+    for registration in _pending(event.id, ids):
+        _set_status(registration, RegistrationStatus.REJECTED, actor, "registration.reject")
+        result.rejected.append(registration)
+    db.session.flush()
+    return result
+
+
+def pending_registrations(event_id: int) -> Any:
+    """Query of a course's pending registrations, oldest first, with their units loaded."""
+    return (
+        select(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.PENDING,
+        )
+        .options(selectinload(Registration.organization))
+        .order_by(Registration.created_at, Registration.id)
+    )

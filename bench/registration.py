@@ -1,0 +1,290 @@
+"""Benchmark: full registration POSTs per second against a bare one-row insert, same server set-up.
+
+    python bench/registration.py [--requests 1000] [--threads 16] [--workers 2]
+
+Serves each app with gunicorn (sync workers) on 127.0.0.1 and fires form POSTs from a thread pool:
+
+* ``full``: ``POST /events/<slug>/register`` of TrainingApp (normalisation, writer transaction,
+  course lock, duplicate check, quota/capacity count, insert, audit entry, .eml mail for a quarter
+  of them, 303 to the manage page). CSRF and rate limits are off, as behind a trusted load test.
+* ``bare``: a minimal Flask + SQLAlchemy app in this file whose POST inserts one row and commits
+  (same SQLite connection set-up: WAL, busy timeout, BEGIN IMMEDIATE).
+
+It runs on a SQLite file and, when ``BENCH_DATABASE_URL`` or ``TEST_DATABASE_URL`` names a
+PostgreSQL server, on a fresh database created there and dropped afterwards. It prints requests per
+second and the ratio full / bare. Target: the ratio is at least 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SEED = """
+from datetime import timedelta
+import trainingapp.models  # noqa: F401
+from trainingapp import create_app
+from trainingapp.common.time import local_today
+from trainingapp.events.models import Event, EventStatus
+from trainingapp.extensions import db
+from trainingapp.organizations.models import Organization, OrganizationKind
+app = create_app()
+with app.app_context():
+    db.create_all()
+    org = Organization(name="Sở Thông tin và Truyền thông", kind=OrganizationKind.PROVINCIAL_AGENCY)
+    db.session.add(org)
+    db.session.flush()
+    start = local_today() + timedelta(days=7)
+    db.session.add(Event(title="Bench", slug="bench", organizer_id=org.id, start_date=start,
+                         end_date=start, capacity=1_000_000, status=EventStatus.PUBLISHED))
+    db.session.commit()
+"""
+
+
+def bare_app() -> Any:
+    """The baseline: one POST, one INSERT, one COMMIT, a 303. Loaded by gunicorn."""
+    from flask import Flask
+    from flask import redirect
+    from flask import request
+    from sqlalchemy import Column
+    from sqlalchemy import DateTime
+    from sqlalchemy import Integer
+    from sqlalchemy import MetaData
+    from sqlalchemy import String
+    from sqlalchemy import Table
+    from sqlalchemy import create_engine
+    from sqlalchemy import func
+
+    from trainingapp.common import dbtx
+
+    url = os.environ["DATABASE_URL"]
+    engine = create_engine(url, pool_pre_ping=True)
+    dbtx.configure_engine(engine, 30)
+    metadata = MetaData()
+    rows = Table(
+        "bare_rows",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("full_name", String(200)),
+        Column("phone", String(20)),
+        Column("created_at", DateTime, server_default=func.now()),
+    )
+    app = Flask("bare")
+
+    @app.post("/insert")
+    def insert() -> Any:
+        with engine.begin() as conn:
+            conn.execute(
+                rows.insert().values(
+                    full_name=request.form.get("full_name", ""), phone=request.form.get("phone", "")
+                )
+            )
+        return redirect("/done", 303)
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    app.extensions["bench_create"] = lambda: metadata.create_all(engine)
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited early")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def _post(port: int, path: str, n: int) -> int:
+    body = urlencode(
+        {
+            "full_name": f"nguyễn văn  học viên {n}",
+            "gender": "male",
+            "organization": "Sở Thông tin và Truyền thông",
+            "position": "Chuyên viên",
+            "phone": f"+84 905 {n:06d}",
+            "email": f"hv{n}@example.vn" if n % 4 == 0 else "",
+            "consent": "y",
+        }
+    )
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(
+            "POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def _measure(app_spec: str, path: str, env: dict[str, str], args: argparse.Namespace) -> float:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        _wait(port, process)
+        offset = 900_000
+        with ThreadPoolExecutor(args.threads) as pool:  # warm-up: imports, connections, caches
+            list(pool.map(lambda n: _post(port, path, offset + n), range(50)))
+            started = time.perf_counter()
+            codes = list(pool.map(lambda n: _post(port, path, n), range(args.requests)))
+            elapsed = time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    bad = [code for code in codes if code != 303]
+    if bad:
+        raise SystemExit(f"{app_spec}: {len(bad)} responses were not 303: {sorted(set(bad))}")
+    return args.requests / elapsed
+
+
+def _env(database_url: str, outbox: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_hex(16),
+        FLASK_RATELIMIT_ENABLED="false",
+        FLASK_WTF_CSRF_ENABLED="false",
+        FLASK_MAIL_OUTBOX=str(outbox),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def _create_bare(env: dict[str, str]) -> None:
+    code = "from bench.registration import bare_app; bare_app().extensions['bench_create']()"
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
+
+
+def run(
+    label: str, full_url: str, bare_url: str, workdir: Path, args: argparse.Namespace
+) -> tuple[str, float, float]:
+    full_env = _env(full_url, workdir / f"outbox-{label}")
+    subprocess.run([sys.executable, "-c", SEED], env=full_env, cwd=ROOT, check=True)
+    full = _measure("trainingapp:create_app()", "/events/bench/register", full_env, args)
+    bare_env = _env(bare_url, workdir / "unused")
+    _create_bare(bare_env)
+    bare = _measure("bench.registration:bare_app()", "/insert", bare_env, args)
+    return label, full, bare
+
+
+def _postgres_databases(base_url: str) -> tuple[Any, list[str]]:
+    from sqlalchemy import create_engine
+    from sqlalchemy import make_url
+    from sqlalchemy import text
+
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    names = [f"trainingapp_bench_{uuid.uuid4().hex[:8]}_{kind}" for kind in ("full", "bare")]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = [
+        make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        for name in names
+    ]
+    return (admin, names), urls
+
+
+def _drop_postgres(handle: tuple[Any, list[str]]) -> None:
+    from sqlalchemy import text
+
+    admin, names = handle
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="trainingapp-bench-"))
+    results = []
+    try:
+        results.append(
+            run(
+                "sqlite",
+                f"sqlite:///{workdir / 'full.sqlite3'}",
+                f"sqlite:///{workdir / 'bare.sqlite3'}",
+                workdir,
+                args,
+            )
+        )
+        pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+        if pg:
+            handle, (full_url, bare_url) = _postgres_databases(pg)
+            try:
+                results.append(run("postgresql", full_url, bare_url, workdir, args))
+            finally:
+                _drop_postgres(handle)
+        else:
+            print("PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"\n{args.requests} POSTs, {args.threads} client threads, gunicorn -w {args.workers}")
+    print(f"{'database':<12}{'full reg/s':>12}{'bare insert/s':>15}{'ratio':>8}")
+    for label, full, bare in results:
+        print(f"{label:<12}{full:>12.1f}{bare:>15.1f}{full / bare:>8.2f}")
+    failing = [label for label, full, bare in results if full / bare < 0.5]
+    print("target (ratio >= 0.5):", "met" if not failing else f"NOT met on {', '.join(failing)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Staff area: seats a course reserves for units (/manage/events/<id>/quotas).
+Routes on the shared ``events_manage`` blueprint (see :mod:`.manage_blueprint`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import db
+from ..reports import stats
+from .access import organizer_required
+from .forms import QuotaForm
+from .manage_blueprint import can_edit
+from .manage_blueprint import current_event
+from .manage_blueprint import manage_bp
+from .manage_blueprint import of_event
+from .manage_blueprint import organization_select_choices
+from .manage_blueprint import show_errors
+from .models import Event
+from .models import Quota
+from .quotas import quota_total
+from .quotas import remove_quota
+from .quotas import set_quota
+from .services import EventError
+
+
+def _quotas_page(form: QuotaForm | None) -> Any:
+    event = current_event()
+    uses = stats.quota_use(event.id)
+    total = sum(use.seats for use in uses)
+    return render_template(
+        "manage/quotas.html",
+        event=event,
+        quotas=uses,
+        total=total,
+        over_capacity=total > event.capacity,
+        form=form,
+        can_edit=can_edit(),
+    )
+
+
+def _warn_if_over_capacity(event: Event) -> None:
+    total = quota_total(event)
+    if total > event.capacity:
+        flash(
+            _(
+                "The quotas add up to %(total)d seats, more than the capacity (%(capacity)d).",
+                total=total,
+                capacity=event.capacity,
+            ),
+            "warning",
+        )
+
+
+def _quota_form() -> QuotaForm:
+    form = QuotaForm()
+    form.organization_id.choices = [
+        SelectChoice("", _("Choose…")),
+        *organization_select_choices([]),
+    ]
+    return form
+
+
+@manage_bp.get("/events/<int:event_id>/quotas")
+def quotas(event_id: int) -> Any:
+    """Every role on the course sees the quotas; organizers add or change them."""
+    return _quotas_page(_quota_form() if can_edit() else None)
+
+
+@manage_bp.post("/events/<int:event_id>/quotas/new")
+@organizer_required
+def quota_new(event_id: int) -> Any:
+    """Add a unit's quota, or change it when the unit already has one."""
+    event = current_event()
+    form = _quota_form()
+    if form.validate_on_submit():
+        try:
+            set_quota(current_user, event, form.organization_id.data, form.seats.data or 0)
+        except EventError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The quota has been saved."), "success")
+            _warn_if_over_capacity(event)
+            return redirect(url_for(".quotas", event_id=event.id), 303)
+    return _quotas_page(form)
+
+
+@manage_bp.route("/events/<int:event_id>/quotas/<int:quota_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def quota_edit(event_id: int, quota_id: int) -> Any:
+    event = current_event()
+    quota = of_event(Quota, quota_id)
+    form = QuotaForm(obj=quota)
+    del form.organization_id  # the unit of a quota does not change; remove it and add another
+    if form.validate_on_submit():
+        try:
+            set_quota(current_user, event, quota.organization_id, form.seats.data or 0)
+        except EventError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The quota has been saved."), "success")
+            _warn_if_over_capacity(event)
+            return redirect(url_for(".quotas", event_id=event.id), 303)
+    return render_template("manage/quota_form.html", form=form, event=event, quota=quota)
+
+
+@manage_bp.post("/events/<int:event_id>/quotas/<int:quota_id>/delete")
+@organizer_required
+def quota_delete(event_id: int, quota_id: int) -> Any:
+    remove_quota(current_user, of_event(Quota, quota_id))
+    db.session.commit()
+    flash(_("The quota has been removed."), "success")
+    return redirect(url_for(".quotas", event_id=event_id), 303)

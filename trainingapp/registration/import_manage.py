@@ -1,0 +1,461 @@
+"""Staff side of imports: upload a unit's list, correct the column mapping, preview, confirm.
+
+The uploaded file waits between steps under ``instance/imports/<random token>`` (never in the
+session cookie, never at a path the client names) with a small JSON file saying whose upload it
+is and for which course. It is deleted after the import or a cancel, and any upload older than a
+day is swept away whenever a new one arrives.
+
+Progress: the upload shows a progress bar (``static/js/import.js``); the preview is computed on
+each page view and paginated; the import itself runs in one request and one transaction, with
+the button showing that it is working, then a summary. 10,000 rows take a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
+from wtforms import BooleanField
+from wtforms import HiddenField
+from wtforms import SelectField
+from wtforms import SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from ..common.text import clean
+from ..events.access import guard_manage_blueprint
+from ..events.access import organizer_required
+from ..extensions import db
+from . import imports
+from .imports import FIELD_LABELS
+from .imports import FIELDS
+from .imports import REFUSED
+from .imports import ImportFileError
+from .imports import ImportRefused
+from .imports import Outcome
+
+imports_bp = Blueprint("imports_manage", __name__, url_prefix="/manage")
+guard_manage_blueprint(imports_bp)
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+MAX_AGE_SECONDS = 24 * 3600
+IGNORE = ""
+
+OUTCOME_LABELS = {
+    Outcome.CONFIRMED: _l("New: confirmed"),
+    Outcome.PENDING: _l("New: pending approval"),
+    Outcome.WAITLISTED: _l("New: waitlisted"),
+    Outcome.DUPLICATE: _l("Duplicate in the file"),
+    Outcome.REGISTERED: _l("Already registered"),
+    Outcome.INVALID: _l("Invalid"),
+    Outcome.FULL: _l("Course full"),
+}
+OUTCOME_STYLES = {
+    Outcome.CONFIRMED: "success",
+    Outcome.PENDING: "info",
+    Outcome.WAITLISTED: "warning",
+    Outcome.DUPLICATE: "danger",
+    Outcome.REGISTERED: "danger",
+    Outcome.INVALID: "danger",
+    Outcome.FULL: "danger",
+}
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("File (Excel .xlsx or CSV)"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+        render_kw={"accept": ".xlsx,.csv,.txt"},
+    )
+    submit = SubmitField(_l("Upload and preview"))
+
+
+class StepForm(FlaskForm):
+    """CSRF plus the upload's token; the confirm, cancel and mapping forms extend it."""
+
+    token = HiddenField()
+
+
+class ConfirmForm(StepForm):
+    skip_invalid = BooleanField(_l("Skip the rows that cannot be imported and import the others"))
+    submit = SubmitField(_l("Import"))
+
+
+class MappingForm(StepForm):
+    """One select per column of the file, added by :func:`_mapping_form`."""
+
+    submit = SubmitField(_l("Apply these columns"))
+
+
+def _mapping_form(headers: list[str], mapping: list[str | None], formdata: Any = None) -> Any:
+    choices = [SelectChoice(IGNORE, _l("(ignore this column)"))] + [
+        SelectChoice(name, FIELD_LABELS[name]) for name in FIELDS
+    ]
+
+    class _Form(MappingForm):
+        pass
+
+    for index, header in enumerate(headers):
+        label = header or _("Column %(n)d", n=index + 1)
+        setattr(_Form, f"col_{index}", SelectField(label, choices=choices, default=IGNORE))
+    form = _Form(formdata=formdata)
+    if formdata is None:
+        for index, name in enumerate(mapping):
+            getattr(form, f"col_{index}").data = name or IGNORE
+    return form
+
+
+# --- where uploads wait ------------------------------------------------------------------------
+
+
+def _folder() -> Path:
+    folder = Path(
+        current_app.config.get("IMPORT_FOLDER") or Path(current_app.instance_path) / "imports"
+    )
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _paths(token: str) -> tuple[Path, Path] | None:
+    if not _TOKEN.fullmatch(token or ""):
+        return None
+    folder = _folder()
+    return folder / f"{token}.upload", folder / f"{token}.json"
+
+
+def _sweep(folder: Path) -> None:
+    cutoff = time.time() - MAX_AGE_SECONDS
+    for path in folder.iterdir():
+        try:
+            if path.suffix in (".upload", ".json") and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue  # another worker removed it first
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
+def _save(data: bytes, filename: str, event_id: int) -> str:
+    folder = _folder()
+    _sweep(folder)
+    token = secrets.token_urlsafe(24)
+    meta = {
+        "event_id": event_id,
+        "user_id": current_user.id,
+        "filename": clean(filename)[:200],
+        "mapping": None,
+    }
+    _write_new(folder / f"{token}.upload", data)
+    _write_new(folder / f"{token}.json", json.dumps(meta).encode())
+    return token
+
+
+def _load(token: str, event_id: int) -> tuple[bytes, dict[str, Any]] | None:
+    """The upload with this token, if it is this account's, for this course, and not stale."""
+    paths = _paths(token)
+    if paths is None:
+        return None
+    upload, meta_path = paths
+    try:
+        meta = json.loads(meta_path.read_text())
+        if time.time() - meta_path.stat().st_mtime > MAX_AGE_SECONDS:
+            return None
+        data = upload.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if meta.get("event_id") != event_id or meta.get("user_id") != current_user.id:
+        return None
+    return data, meta
+
+
+def _save_mapping(token: str, meta: dict[str, Any], mapping: list[str | None]) -> None:
+    paths = _paths(token)
+    if paths is not None:
+        paths[1].write_text(json.dumps({**meta, "mapping": mapping}))
+
+
+def _discard(token: str) -> None:
+    paths = _paths(token)
+    for path in paths or ():
+        path.unlink(missing_ok=True)
+
+
+# --- reading the stored upload ------------------------------------------------------------------
+
+
+class _Parsed:
+    """The stored upload read again: its rows, header, mapping and the mapping's problems."""
+
+    def __init__(self, data: bytes, meta: dict[str, Any]) -> None:
+        self.sheet = imports.read_file(data)
+        self.header_index = imports.find_header(self.sheet)
+        self.header_line, self.headers = self.sheet.rows[self.header_index]
+        width = max((len(cells) for _n, cells in self.sheet.rows), default=0)
+        self.headers = self.headers + [""] * (width - len(self.headers))
+        stored = meta.get("mapping")
+        if isinstance(stored, list) and len(stored) == len(self.headers):
+            self.mapping: list[str | None] = [m if m in FIELDS else None for m in stored]
+        else:
+            self.mapping = imports.detect_mapping(self.headers)
+        self.mapping_errors = imports.mapping_errors(self.mapping)
+        self.inputs = imports.row_inputs(self.sheet, self.header_index, self.mapping)
+        first = self.sheet.rows[self.header_index + 1 : self.header_index + 2]
+        self.sample = first[0][1] if first else []
+
+
+def _preview_url(token: str, **args: Any) -> str:
+    return url_for(".upload", event_id=g.event.id, token=token, **args)
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+@imports_bp.route("/events/<int:event_id>/import", methods=["GET", "POST"])
+@organizer_required
+def upload(event_id: int) -> Any:
+    """GET: the upload form, or with ``?token=`` the preview. POST: one of the steps."""
+    if request.method == "POST":
+        step = request.form.get("step", "upload")
+        if step == "mapping":
+            return _post_mapping(event_id)
+        if step == "confirm":
+            return _post_confirm(event_id)
+        if step == "cancel":
+            return _post_cancel(event_id)
+        return _post_upload(event_id)
+    token = request.args.get("token", "")
+    if token:
+        return _show_preview(event_id, token)
+    return _render_upload(UploadForm())
+
+
+def _render_upload(form: UploadForm) -> Any:
+    return render_template(
+        "imports/upload.html", event=g.event, form=form, max_mb=imports.MAX_BYTES >> 20
+    )
+
+
+def _post_upload(event_id: int) -> Any:
+    form = UploadForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        data = storage.stream.read(imports.MAX_BYTES + 1)
+        try:
+            sheet = imports.read_file(data)
+            header_index = imports.find_header(sheet)
+            if len(sheet.rows) <= header_index + 1:
+                raise ImportFileError(_l("The file has no participant rows below the header."))
+        except ImportFileError as error:
+            form.file.errors = [*form.file.errors, error.message]
+        else:
+            token = _save(data, storage.filename or "", event_id)
+            return redirect(_preview_url(token), 303)
+    return _render_upload(form)
+
+
+def _expired() -> Any:
+    flash(
+        _("This upload has expired or was already used. Please upload the file again."), "warning"
+    )
+    return redirect(url_for(".upload", event_id=g.event.id), 303)
+
+
+def _show_preview(event_id: int, token: str) -> Any:
+    stored = _load(token, event_id)
+    if stored is None:
+        return _expired()
+    data, meta = stored
+    try:
+        parsed = _Parsed(data, meta)
+        plan = imports.preview(g.event, parsed.inputs) if not parsed.mapping_errors else None
+    except ImportFileError as error:
+        _discard(token)
+        flash(error.message, "danger")
+        return redirect(url_for(".upload", event_id=event_id), 303)
+    return _render_preview(token, meta, parsed, plan)
+
+
+def _render_preview(
+    token: str,
+    meta: dict[str, Any],
+    parsed: _Parsed,
+    plan: imports.Plan | None,
+    mapping_form: Any = None,
+) -> Any:
+    rows = plan.rows if plan else []
+    refused = plan.refused if plan else []
+    show = request.args.get("show", "problems" if refused else "all")
+    shown = refused if show == "problems" else rows
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    pages = max((len(shown) + per_page - 1) // per_page, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    counts = plan.counts if plan else {}
+    return render_template(
+        "imports/preview.html",
+        event=g.event,
+        token=token,
+        filename=meta.get("filename") or "",
+        parsed=parsed,
+        plan=plan,
+        counts=counts,
+        accepted=len(rows) - len(refused),
+        refused=len(refused),
+        show=show,
+        rows=shown[(page - 1) * per_page : page * per_page],
+        page=page,
+        pages=pages,
+        fields=FIELDS,
+        field_labels=FIELD_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        outcome_styles=OUTCOME_STYLES,
+        refused_outcomes=REFUSED,
+        mapping_form=mapping_form or _mapping_form(parsed.headers, parsed.mapping),
+        confirm_form=ConfirmForm(token=token),
+        cancel_form=StepForm(token=token),
+    )
+
+
+def _post_mapping(event_id: int) -> Any:
+    token = request.form.get("token", "")
+    stored = _load(token, event_id)
+    if stored is None:
+        return _expired()
+    data, meta = stored
+    try:
+        parsed = _Parsed(data, meta)
+    except ImportFileError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".upload", event_id=event_id), 303)
+    form = _mapping_form(parsed.headers, parsed.mapping, formdata=request.form)
+    if not form.validate_on_submit():
+        # An unknown choice or an expired form: show the preview with the errors by the fields.
+        return _render_preview(token, meta, parsed, None, mapping_form=form)
+    mapping = [getattr(form, f"col_{index}").data or None for index in range(len(parsed.headers))]
+    _save_mapping(token, meta, mapping)
+    errors = imports.mapping_errors(mapping)
+    if not errors:
+        flash(_("The columns were updated."), "success")
+    return redirect(_preview_url(token), 303)
+
+
+def _post_confirm(event_id: int) -> Any:
+    form = ConfirmForm()
+    token = form.token.data or ""
+    stored = _load(token, event_id)
+    if stored is None:
+        return _expired()
+    data, meta = stored
+    if not form.validate_on_submit():
+        flash(
+            _("Your form expired or was sent twice. Please reload the page and try again."),
+            "danger",
+        )
+        return redirect(_preview_url(token), 303)
+    try:
+        parsed = _Parsed(data, meta)
+        if parsed.mapping_errors:
+            raise ImportFileError(parsed.mapping_errors[0])
+        result = imports.import_rows(
+            event_id,
+            parsed.inputs,
+            actor=current_user,
+            skip_invalid=bool(form.skip_invalid.data),
+            source_name=meta.get("filename") or "",
+        )
+    except ImportRefused as refused:
+        db.session.rollback()
+        count = len(refused.plan.refused)
+        flash(
+            ngettext(
+                "Nothing was imported: %(num)d row cannot be imported (row %(rows)s). Correct the "
+                "file and upload it again, or tick “skip” to import only the other rows.",
+                "Nothing was imported: %(num)d rows cannot be imported (rows %(rows)s). Correct the "
+                "file and upload it again, or tick “skip” to import only the other rows.",
+                count,
+                rows=imports.problem_lines(refused.plan),
+            ),
+            "danger",
+        )
+        return redirect(_preview_url(token, show="problems"), 303)
+    except ImportFileError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(_preview_url(token), 303)
+    db.session.commit()
+    _discard(token)
+    counts = result.counts
+    flash(
+        ngettext(
+            "%(num)d participant imported",
+            "%(num)d participants imported",
+            counts["imported"],
+        )
+        + _(
+            ": %(confirmed)d confirmed, %(pending)d pending approval, %(waitlisted)d waitlisted; "
+            "%(skipped)d rows skipped.",
+            confirmed=counts.get(Outcome.CONFIRMED.value, 0),
+            pending=counts.get(Outcome.PENDING.value, 0),
+            waitlisted=counts.get(Outcome.WAITLISTED.value, 0),
+            skipped=counts["skipped"],
+        ),
+        "success",
+    )
+    return redirect(url_for("events_manage.dashboard", event_id=event_id), 303)
+
+
+def _post_cancel(event_id: int) -> Any:
+    form = StepForm()
+    if form.validate_on_submit():
+        _discard(form.token.data or "")
+        flash(_("The upload was discarded; nothing was imported."), "info")
+    return redirect(url_for(".upload", event_id=event_id), 303)
+
+
+@imports_bp.get("/events/<int:event_id>/import/template.xlsx")
+@organizer_required
+def template_xlsx(event_id: int) -> Response:
+    return _download(
+        imports.template_xlsx(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "mau-danh-sach-hoc-vien.xlsx",
+    )
+
+
+@imports_bp.get("/events/<int:event_id>/import/template.csv")
+@organizer_required
+def template_csv(event_id: int) -> Response:
+    return _download(
+        imports.template_csv(), "text/csv; charset=utf-8", "mau-danh-sach-hoc-vien.csv"
+    )
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

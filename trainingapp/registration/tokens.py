@@ -1,0 +1,72 @@
+"""Manage tokens and check-in QR payloads.
+
+A manage token is the participant's only key to their registration (``/r/<token>``): 43
+URL-safe characters carrying 256 bits, either random (``secrets.token_urlsafe(32)``) or, for the
+public form, :func:`derived_manage_token`.
+
+Why derived: a double-clicked submit sends two requests with the same session cookie, and the
+browser shows only the second response. The first request registers; the second finds the phone
+already registered. If the second request can prove it comes from the same browser session, it
+may show the same registration page instead of a "duplicate" message. The proof is the token
+itself: ``HMAC(SECRET_KEY, session nonce | course | phone)``. Only a request that carries that
+browser's signed session (holding the random nonce) can produce the token of an existing
+registration, so someone else typing the same phone never sees the link.
+
+QR payload: the check-in code itself (6 characters from ``CHECKIN_ALPHABET``, unique within the
+course), no URL. The check-in page of a course reads it as typed text: upper-case it, drop spaces
+and dashes, and look it up in that course.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import MutableMapping
+from typing import Any
+
+import segno
+from markupsafe import Markup
+
+SESSION_KEY = "registration_nonce"
+
+
+def session_nonce(session: MutableMapping[str, Any]) -> str:
+    """The random nonce kept in this browser's (signed) session, created on first use."""
+    nonce = session.get(SESSION_KEY)
+    if not isinstance(nonce, str) or len(nonce) < 16:
+        nonce = secrets.token_urlsafe(16)
+        session[SESSION_KEY] = nonce
+    return nonce
+
+
+def derived_manage_token(secret_key: str | bytes, nonce: str, event_id: int, phone: str) -> str:
+    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    digest = hmac.new(
+        key, f"manage-token|{nonce}|{event_id}|{phone}".encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def same_token(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and hmac.compare_digest(str(a), str(b))
+
+
+def checkin_payload(checkin_code: str) -> str:
+    """What the QR code holds: the bare check-in code (see the module docstring)."""
+    return checkin_code
+
+
+def parse_checkin_payload(text: str) -> str:
+    """The check-in code from a scanned or typed payload."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def qr_svg(checkin_code: str, title: str = "") -> Markup:
+    """The QR code of the check-in code as inline SVG (scales with its container)."""
+    code = segno.make(checkin_payload(checkin_code), error="m")
+    svg = code.svg_inline(
+        scale=1, border=2, omitsize=True, svgclass="qr-code", title=title or checkin_code
+    )
+    return Markup(svg)  # noqa: S704  (segno's own output, no user input but the code)

@@ -1,0 +1,253 @@
+"""Public registration: the form, the participant's own page (/r/<token>), its calendar and cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import jsonify
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..common.emails import InvalidEmailError
+from ..common.emails import normalise_email
+from ..common.phones import InvalidPhoneError
+from ..common.phones import normalise_phone
+from ..common.time import local_today
+from ..common.time import utcnow
+from ..events.models import Event
+from ..events.models import EventStatus
+from ..events.services import registration_is_open
+from ..extensions import db
+from ..extensions import limiter
+from ..mail.messages import MailKind
+from ..mail.messages import notify
+from ..mail.messages import notify_status
+from ..organizations.services import suggest_organizations
+from . import services
+from .calendar import calendar_for
+from .forms import CancelForm
+from .forms import RegistrationForm
+from .forms import ResendLinkForm
+from .models import Registration
+from .models import RegistrationSource
+from .models import RegistrationStatus
+from .tokens import derived_manage_token
+from .tokens import qr_svg
+from .tokens import same_token
+from .tokens import session_nonce
+
+bp = Blueprint("registration", __name__)
+
+ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+def _registration_limit() -> str:
+    return str(current_app.config["REGISTRATION_RATE_LIMIT"])
+
+
+def _public_event(slug: str) -> Event:
+    """A course anyone may see; a draft (or unknown) course is a 404."""
+    return db.one_or_404(select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT))
+
+
+def _closed(event: Event) -> str:
+    opens_at = event.registration_opens_at
+    later = event.status == EventStatus.PUBLISHED and opens_at is not None and opens_at > utcnow()
+    return render_template(
+        "registration/closed.html", event=event, opens_at=opens_at if later else None
+    )
+
+
+def _no_store(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def register(slug: str) -> Any:
+    event = _public_event(slug)
+    if not registration_is_open(event):
+        return _closed(event)
+    form = RegistrationForm()
+    nonce = session_nonce(session)
+    duplicate_of: str | None = None
+    if form.validate_on_submit() and form.cleaned is not None:
+        token = derived_manage_token(
+            current_app.config["SECRET_KEY"], nonce, event.id, form.cleaned.phone
+        )
+        try:
+            registration = services.register(
+                event.id,
+                form.cleaned,
+                source=RegistrationSource.ONLINE,
+                actor=None,
+                manage_token=token,
+                locale=str(get_locale()),
+            )
+            db.session.commit()
+        except services.AlreadyRegistered as error:
+            db.session.rollback()
+            if same_token(error.manage_token, token):
+                # The same browser submitted twice (double click): show what the first made.
+                return redirect(url_for(".manage", token=token), 303)
+            form[error.field or "phone"].errors.append(error.message)
+            duplicate_of = error.field or "phone"
+        except services.InvalidRegistration as error:
+            db.session.rollback()
+            for name, message in error.errors.items():
+                form[name].errors.append(message)
+        except services.RegistrationClosed:
+            db.session.rollback()
+            return _closed(event)
+        except services.RegistrationError as error:
+            db.session.rollback()
+            flash(str(error.message), "danger")
+        else:
+            # Nothing below reloads the committed row unless there is mail to send.
+            if form.cleaned.email:
+                notify_status(registration, locale=str(get_locale()))
+            return redirect(url_for(".manage", token=token), 303)
+    resend_form = None
+    if duplicate_of is not None:
+        resend_form = ResendLinkForm(
+            formdata=None, phone=form.phone.data, email=form.email.data or ""
+        )
+    return render_template(
+        "registration/form.html",
+        event=event,
+        form=form,
+        resend_form=resend_form,
+        duplicate_of=duplicate_of,
+    )
+
+
+@bp.post("/events/<slug>/register/resend")
+@limiter.limit(_registration_limit)
+def resend_link(slug: str) -> Any:
+    """Send the manage link to the address on file; the same answer whatever was typed."""
+    event = _public_event(slug)
+    form = ResendLinkForm()
+    if form.validate_on_submit():
+        phone: str | None = None
+        email: str | None = None
+        try:
+            phone = normalise_phone(form.phone.data)
+        except InvalidPhoneError:
+            phone = None
+        try:
+            email = normalise_email(form.email.data)
+        except InvalidEmailError:
+            email = None
+        if phone or email:
+            registration = services.find_registration(event.id, phone or "", email)
+            if registration is not None:
+                notify(registration, MailKind.LINK)
+        flash(
+            _(
+                "If that registration has an e-mail address, its link is on its way there. "
+                "Otherwise, please contact the organizers."
+            ),
+            "info",
+        )
+    return redirect(url_for("events.detail", slug=event.slug), 303)
+
+
+@bp.get("/events/<slug>/organizations.json")
+def organizations(slug: str) -> Any:
+    """Current units whose name contains ``q``, ignoring case and accents (for the datalist)."""
+    _public_event(slug)
+    term = (request.args.get("q") or "")[:100]
+    response = jsonify([org.name for org in suggest_organizations(term, limit=10)])
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    return render_template("registration/privacy.html")
+
+
+def _by_token(token: str) -> Registration:
+    registration = services.registration_by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _can_cancel(registration: Registration) -> bool:
+    return registration.status in ACTIVE and registration.event.end_date >= local_today()
+
+
+@bp.get("/r/<token>")
+def manage(token: str) -> Any:
+    registration = _by_token(token)
+    event = registration.event
+    qr = None
+    if registration.status == RegistrationStatus.CONFIRMED:
+        qr = qr_svg(
+            registration.checkin_code, _("Check-in code %(code)s", code=registration.checkin_code)
+        )
+    response = make_response(
+        render_template(
+            "registration/manage.html",
+            registration=registration,
+            event=event,
+            qr=qr,
+            can_cancel=_can_cancel(registration),
+        )
+    )
+    return _no_store(response)
+
+
+@bp.get("/r/<token>/calendar.ics")
+def calendar(token: str) -> Any:
+    registration = _by_token(token)
+    body = calendar_for(
+        registration.event, url=url_for(".manage", token=registration.manage_token, _external=True)
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{registration.event.slug}.ics"'
+    )
+    return _no_store(response)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str) -> Any:
+    """GET asks for confirmation; POST cancels (and promotes from the waiting list)."""
+    registration = _by_token(token)
+    form = CancelForm()
+    if not _can_cancel(registration):
+        flash(_("This registration can no longer be cancelled."), "warning")
+        return redirect(url_for(".manage", token=token), 303)
+    if form.validate_on_submit():
+        result = services.cancel(registration.id, actor=None)
+        db.session.commit()
+        if result.changed:
+            notify(result.registration, MailKind.CANCELLED)
+            for promoted in result.promoted:
+                notify(promoted, MailKind.PROMOTED)
+            flash(_("Your registration has been cancelled."), "success")
+        return redirect(url_for(".manage", token=token), 303)
+    response = make_response(
+        render_template(
+            "registration/cancel.html",
+            registration=registration,
+            event=registration.event,
+            form=form,
+        )
+    )
+    return _no_store(response)

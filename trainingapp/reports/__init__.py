@@ -1,0 +1,1 @@
+"""Reports: read-only figures over every domain (dashboard counts, quota use, attendance)."""
