@@ -38,13 +38,13 @@ from .services import AlreadyRegistered
 from .services import InvalidRegistration
 from .services import RegistrationClosed
 from .services import RegistrationError
-from .services import _fits
-from .services import _lock_event
-from .services import _Seats
-from .services import _set_status
+from .services import Seats
 from .services import fill_from_waitlist
+from .services import fits
+from .services import lock_event
 from .services import new_checkin_code
 from .services import resolve_organization
+from .services import set_status
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -108,7 +108,7 @@ def update_registration(
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise RegistrationError(_l("This registration does not exist."))
-    event = _lock_event(registration.event_id)
+    event = lock_event(registration.event_id)
     registration = db.session.scalars(
         select(Registration)
         .where(Registration.id == registration_id)
@@ -172,14 +172,14 @@ def register_walk_in(event_id: int, data: RegistrationInput, actor: User | None)
         )
     if errors:
         raise InvalidRegistration(errors)
-    event = _lock_event(event_id)
+    event = lock_event(event_id)
     if event.status == EventStatus.ARCHIVED:
         raise RegistrationClosed()
     duplicate = _duplicate_of(event.id, clean_data.phone, clean_data.email, None)
     if duplicate is not None:
         raise duplicate
     organization_id = resolve_organization(clean_data.organization, actor)
-    over = not _fits(event, organization_id)
+    over = not fits(event, organization_id)
     now = utcnow()
     registration = Registration(
         event_id=event.id,
@@ -259,7 +259,7 @@ def cancel_many(event_id: int, ids: Iterable[int], actor: User | None) -> BulkSt
 
     The same steps as ``services.cancel`` for each one, under one course lock.
     """
-    event = _lock_event(event_id)
+    event = lock_event(event_id)
     result = BulkStatusResult()
     freed = False
     for registration in _of_course(event.id, ids):
@@ -267,7 +267,7 @@ def cancel_many(event_id: int, ids: Iterable[int], actor: User | None) -> BulkSt
             result.skipped.append(registration)
             continue
         freed = freed or registration.status == RegistrationStatus.CONFIRMED
-        _set_status(registration, RegistrationStatus.CANCELLED, actor, "registration.cancel")
+        set_status(registration, RegistrationStatus.CANCELLED, actor, "registration.cancel")
         result.changed.append(registration)
     db.session.flush()
     if freed:
@@ -279,9 +279,9 @@ def confirm_many(event_id: int, ids: Iterable[int], actor: User | None) -> BulkS
     """Confirm pending (approve) and waitlisted registrations while the course and the unit's
     quota have a seat, oldest first. Pending ones without a seat go to the waiting list when it
     is on; the rest are skipped (never over capacity: walk-ins are the only exception)."""
-    event = _lock_event(event_id)
+    event = lock_event(event_id)
     result = BulkStatusResult()
-    seats = _Seats(event)
+    seats = Seats(event)
     for registration in _of_course(event.id, ids):
         if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
             result.skipped.append(registration)
@@ -289,11 +289,11 @@ def confirm_many(event_id: int, ids: Iterable[int], actor: User | None) -> BulkS
         pending = registration.status == RegistrationStatus.PENDING
         action = "registration.approve" if pending else "registration.promote"
         if seats.fits(registration.organization_id):
-            _set_status(registration, RegistrationStatus.CONFIRMED, actor, action)
+            set_status(registration, RegistrationStatus.CONFIRMED, actor, action)
             seats.take(registration.organization_id)
             result.changed.append(registration)
         elif pending and event.waitlist_enabled:
-            _set_status(registration, RegistrationStatus.WAITLISTED, actor, action)
+            set_status(registration, RegistrationStatus.WAITLISTED, actor, action)
             result.waitlisted.append(registration)
         else:
             result.skipped.append(registration)

@@ -9,7 +9,7 @@ under the course lock and saves the accepted rows in the caller's one transactio
 ``register()`` itself is not called per row: it opens a writer transaction for each call (which
 SQLite cannot nest) and spends five queries a row. The batch here locks the course once, loads
 existing phones, e-mails, units and seats in a few queries, and decides in memory with the same
-helpers (``normalise_input``, ``_Seats``, ``resolve_organization``, ``new_checkin_code``).
+helpers (``normalise_input``, ``Seats``, ``resolve_organization``, ``new_checkin_code``).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from .normalise import RegistrationInput
 from .normalise import normalise_input
 from .services import AlreadyRegistered
 from .services import EventFull
-from .services import _Seats
+from .services import Seats
 from .services import new_checkin_code
 from .services import resolve_organization
 
@@ -530,7 +530,7 @@ def plan_rows(event: Event, rows: list[RowResult]) -> Plan:
         if email:
             taken_emails[email] = 0
     units = _existing_units({row.data.organization for row in rows if not row.errors})
-    seats = _Seats(event)
+    seats = Seats(event)
     for row in rows:
         if row.errors:
             continue

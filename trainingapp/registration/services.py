@@ -158,7 +158,7 @@ def resolve_organization(name: str, actor: User | None) -> int:
 # --- seats --------------------------------------------------------------------------------------
 
 
-class _Seats:
+class Seats:
     """Confirmed seats of a course per unit, and its quotas: two queries, then counted in memory.
 
     Build it only while holding the course lock, so the numbers stay true until commit.
@@ -195,7 +195,7 @@ class _Seats:
         self.per_unit[organization_id] = self.per_unit.get(organization_id, 0) + 1
 
 
-def _fits(event: Event, organization_id: int | None) -> bool:
+def fits(event: Event, organization_id: int | None) -> bool:
     """One query: a free seat in the course and in the unit's quota (a unit without one: course
     only). The caller holds the course lock."""
     quota = (
@@ -244,7 +244,7 @@ def _find_duplicate(event_id: int, phone: str, email: str | None) -> AlreadyRegi
     return None
 
 
-def _lock_event(event_id: int) -> Event:
+def lock_event(event_id: int) -> Event:
     begin_write(db.session)
     event: Event | None = lock_row(db.session, Event, event_id)
     if event is None:
@@ -279,7 +279,7 @@ def register(
     if errors:
         raise InvalidRegistration(errors)
 
-    event = _lock_event(event_id)
+    event = lock_event(event_id)
     if source == RegistrationSource.ONLINE and not registration_is_open(event):
         raise RegistrationClosed()
     if event.status == EventStatus.ARCHIVED:
@@ -289,12 +289,12 @@ def register(
         raise duplicate
 
     organization_id = resolve_organization(clean_data.organization, actor)
-    fits = _fits(event, organization_id)
+    has_seat = fits(event, organization_id)
     if event.approval_required:
-        if not fits and not event.waitlist_enabled:
+        if not has_seat and not event.waitlist_enabled:
             raise EventFull()
         status = RegistrationStatus.PENDING
-    elif fits:
+    elif has_seat:
         status = RegistrationStatus.CONFIRMED
     elif event.waitlist_enabled:
         status = RegistrationStatus.WAITLISTED
@@ -381,7 +381,7 @@ def registration_locale(registration: Registration) -> str | None:
     return str(locale) if locale else None
 
 
-def _set_status(
+def set_status(
     registration: Registration, status: RegistrationStatus, actor: User | None, action: str
 ) -> None:
     before = {"status": registration.status}
@@ -400,7 +400,7 @@ def _set_status(
 def fill_from_waitlist(event: Event, actor: User | None) -> list[Registration]:
     """Confirm waitlisted registrations, oldest first, while the course and their unit's quota
     have room. The caller holds the course lock."""
-    seats = _Seats(event)
+    seats = Seats(event)
     if seats.total >= seats.capacity:
         return []
     waiting = db.session.scalars(
@@ -417,7 +417,7 @@ def fill_from_waitlist(event: Event, actor: User | None) -> list[Registration]:
             break
         if not seats.fits(registration.organization_id):
             continue
-        _set_status(registration, RegistrationStatus.CONFIRMED, actor, "registration.promote")
+        set_status(registration, RegistrationStatus.CONFIRMED, actor, "registration.promote")
         seats.take(registration.organization_id)
         promoted.append(registration)
     return promoted
@@ -436,7 +436,7 @@ def cancel(registration_id: int, actor: User | None) -> CancelResult:
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise RegistrationError(_l("This registration does not exist."))
-    event = _lock_event(registration.event_id)
+    event = lock_event(registration.event_id)
     registration = db.session.scalars(
         select(Registration)
         .where(Registration.id == registration_id)
@@ -445,7 +445,7 @@ def cancel(registration_id: int, actor: User | None) -> CancelResult:
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
         return CancelResult(registration, changed=False)
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
-    _set_status(registration, RegistrationStatus.CANCELLED, actor, "registration.cancel")
+    set_status(registration, RegistrationStatus.CANCELLED, actor, "registration.cancel")
     db.session.flush()
     promoted = fill_from_waitlist(event, actor) if was_confirmed else []
     return CancelResult(registration, changed=True, promoted=promoted)
@@ -485,16 +485,16 @@ def _pending(event_id: int, ids: Iterable[int]) -> list[Registration]:
 def approve(event_id: int, ids: Iterable[int], actor: User | None) -> DecisionResult:
     """Approve pending registrations, oldest first: confirmed while seats and quota allow, then
     waitlisted (or left pending in ``full`` when the waiting list is off)."""
-    event = _lock_event(event_id)
+    event = lock_event(event_id)
     result = DecisionResult()
-    seats = _Seats(event)
+    seats = Seats(event)
     for registration in _pending(event.id, ids):
         if seats.fits(registration.organization_id):
-            _set_status(registration, RegistrationStatus.CONFIRMED, actor, "registration.approve")
+            set_status(registration, RegistrationStatus.CONFIRMED, actor, "registration.approve")
             seats.take(registration.organization_id)
             result.confirmed.append(registration)
         elif event.waitlist_enabled:
-            _set_status(registration, RegistrationStatus.WAITLISTED, actor, "registration.approve")
+            set_status(registration, RegistrationStatus.WAITLISTED, actor, "registration.approve")
             result.waitlisted.append(registration)
         else:
             result.full.append(registration)
@@ -504,10 +504,10 @@ def approve(event_id: int, ids: Iterable[int], actor: User | None) -> DecisionRe
 
 def reject(event_id: int, ids: Iterable[int], actor: User | None) -> DecisionResult:
     """Reject pending registrations."""
-    event = _lock_event(event_id)
+    event = lock_event(event_id)
     result = DecisionResult()
     for registration in _pending(event.id, ids):
-        _set_status(registration, RegistrationStatus.REJECTED, actor, "registration.reject")
+        set_status(registration, RegistrationStatus.REJECTED, actor, "registration.reject")
         result.rejected.append(registration)
     db.session.flush()
     return result
