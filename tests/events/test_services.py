@@ -422,3 +422,10 @@ def test_stats_run_one_query_each_whatever_the_size():
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", _count)
     assert len(statements) == 3
+
+
+def test_back_to_draft_is_offered_only_while_nobody_has_registered(app_ctx: None) -> None:
+    event = make_event(db.session, status=EventStatus.PUBLISHED)
+    assert EventStatus.DRAFT in services.allowed_transitions(event)
+    make_registration(db.session, event)
+    assert services.allowed_transitions(event) == (EventStatus.CLOSED,)

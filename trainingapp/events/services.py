@@ -343,7 +343,18 @@ def update_event(actor: User | None, event: Event, data: EventData) -> Event:
 
 
 def allowed_transitions(event: Event) -> tuple[EventStatus, ...]:
-    return TRANSITIONS[event.status]
+    """The moves offered for this course: back to draft only while nobody has registered."""
+    moves = TRANSITIONS[event.status]
+    if EventStatus.DRAFT in moves and _has_registrations(event):
+        return tuple(move for move in moves if move != EventStatus.DRAFT)
+    return moves
+
+
+def _has_registrations(event: Event) -> bool:
+    return (
+        db.session.scalar(select(Registration.id).where(Registration.event_id == event.id).limit(1))
+        is not None
+    )
 
 
 def change_status(actor: User | None, event: Event, status: EventStatus) -> Event:
@@ -351,15 +362,11 @@ def change_status(actor: User | None, event: Event, status: EventStatus) -> Even
     a course nobody registered for yet)."""
     if status not in TRANSITIONS[event.status]:
         raise EventError(_l("A course cannot move from this status to that one."), "status")
-    if event.status == EventStatus.PUBLISHED and status == EventStatus.DRAFT:
-        registrations = db.session.scalar(
-            select(func.count(Registration.id)).where(Registration.event_id == event.id)
+    if status == EventStatus.DRAFT and _has_registrations(event):
+        raise EventError(
+            _l("Participants have already registered; the course cannot go back to draft."),
+            "status",
         )
-        if registrations:
-            raise EventError(
-                _l("Participants have already registered; the course cannot go back to draft."),
-                "status",
-            )
     before = event.status
     event.status = status
     db.session.flush()
