@@ -1,0 +1,90 @@
+"""The attendance report: figures per session, unit kind and unit; a fixed number of queries;
+the page with its SVG charts; the XLSX."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from tests.exports.conftest import Course
+from tests.exports.conftest import add_confirmed
+from trainingapp.audit.models import AuditEntry
+from trainingapp.events.models import Event
+from trainingapp.exports.report import attendance_report
+from trainingapp.extensions import db
+
+
+def figures(line: object) -> tuple[int, int, int]:
+    return (line.registered, line.confirmed, line.attended)  # type: ignore[attr-defined]
+
+
+def test_figures(app: Flask, course: Course) -> None:
+    with app.app_context():
+        report = attendance_report(db.session.get(Event, course.event_id))
+    # Registered: 7 (the cancelled one is left out); confirmed 5; attended: Hằng and An.
+    assert figures(report.total) == (7, 5, 2)
+    assert [(line.label, line.attended) for line in report.sessions] == [
+        ("Sáng 16/08/2023", 2),
+        ("Chiều 16/08/2023", 1),
+    ]
+    assert report.sessions[0].rate_text == "40%"
+    units = {line.label: figures(line) for line in report.units}
+    assert units["Đồn Biên phòng Cam Ranh"] == (3, 2, 1)
+    assert units["Báo Khánh Hòa"] == (3, 2, 1)
+    assert [line.label for line in report.units] == [
+        "Báo Khánh Hòa",
+        "Đồn Biên phòng Cam Ranh",
+        report.units[-1].label,  # the walk-in without a unit
+    ]
+    assert sum(line.registered for line in report.kinds) == 7
+    assert len(report.kinds) == 3
+
+
+def test_query_count_does_not_grow(app: Flask, course: Course, sql_statements: list[str]) -> None:
+    with app.app_context():
+        event = db.session.get(Event, course.event_id)
+        sql_statements.clear()
+        attendance_report(event)
+        few = len(sql_statements)
+    add_confirmed(app, course.event_id, 300)
+    with app.app_context():
+        event = db.session.get(Event, course.event_id)
+        sql_statements.clear()
+        report = attendance_report(event)
+        assert len(sql_statements) == few <= 4
+        assert report.total.confirmed == 305
+
+
+def test_report_page_has_tables_and_svg_charts(staff_client: FlaskClient, course: Course) -> None:
+    response = staff_client.get(f"/manage/events/{course.event_id}/report")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count("<svg") == 3
+    assert "Đồn Biên phòng Cam Ranh" in html
+    assert "Sáng 16/08/2023" in html
+    assert "40%" in html
+    assert "<script>" not in html
+
+
+def test_report_xlsx(app: Flask, staff_client: FlaskClient, course: Course) -> None:
+    response = staff_client.get(f"/manage/events/{course.event_id}/report.xlsx")
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    assert len(workbook.sheetnames) == 3
+    sessions = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    assert sessions[0][0] == "Lớp tập huấn công tác thông tin đối ngoại năm 2023"
+    assert sessions[3][:5] == ["Sáng 16/08/2023", "07:30–11:30", 7, 5, 2]
+    assert sessions[3][5] == 0.4
+    units = [list(row) for row in workbook.worksheets[2].iter_rows(values_only=True)]
+    assert ["Đồn Biên phòng Cam Ranh", units[4][1], 3, 2, 1, 0.5] in units
+    assert int(workbook.worksheets[2].page_setup.paperSize) == 9
+    workbook.close()
+    with app.app_context():
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "attendance_report.export")
+        ).one()
+        assert entry.details["format"] == "xlsx"

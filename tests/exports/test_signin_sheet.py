@@ -1,0 +1,213 @@
+"""The sign-in sheet: print view, PDF (text read back with pypdf) and XLSX print set-up."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Callable
+
+import openpyxl
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests.exports.conftest import Course
+from tests.exports.conftest import add_confirmed
+from tests.exports.conftest import login
+from tests.exports.conftest import vi
+from trainingapp.audit.models import AuditEntry
+from trainingapp.auth.models import Role
+from trainingapp.auth.models import User
+from trainingapp.extensions import db
+
+CONFIRMED_ORDER = ["Trần Văn An", "Lê Thị Ánh", "Phạm Bình", "+Cmd Hack", "Nguyễn Thị Hằng"]
+
+
+def pdf_pages(client: FlaskClient, url: str) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 portrait
+    return [unicodedata.normalize("NFC", page.extract_text()) for page in reader.pages]
+
+
+def columns() -> list[str]:
+    return [
+        vi("No.", "STT"),
+        "Họ và tên",
+        "Đơn vị",
+        "Chức vụ",
+        "Số điện thoại",
+        vi("Signature", "Ký tên"),
+    ]
+
+
+def test_print_view_lists_confirmed_participants_in_official_order(
+    staff_client: FlaskClient, course: Course
+) -> None:
+    response = staff_client.get(f"/manage/events/{course.event_id}/signin-sheet")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "css/print.css" in html
+    assert "Sở Thông tin và Truyền thông" in html
+    assert "Bộ Chỉ huy Bộ đội Biên phòng tỉnh" in html
+    assert "Lớp tập huấn công tác thông tin đối ngoại năm 2023" in html
+    assert "16/08/2023" in html
+    assert "Hội trường Sở Thông tin và Truyền thông" in html
+    head = html[html.index("<thead") : html.index("</thead>")]
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", head) == columns()
+    body = html[html.index("<tbody") : html.index("</tbody>")]
+    names = re.findall(r'<td class="name">([^<]*)</td>', body)
+    assert names == CONFIRMED_ORDER
+    for absent in ("Võ Thị Chờ", "Đặng Văn Đợi", "Hồ Văn Hủy"):
+        assert absent not in html
+    assert "<script>" not in html  # CSP: scripts only from files
+    assert "js/print.js" in html
+
+
+def test_print_view_for_one_session(staff_client: FlaskClient, course: Course) -> None:
+    url = f"/manage/events/{course.event_id}/signin-sheet?session={course.afternoon_id}"
+    html = staff_client.get(url).get_data(as_text=True)
+    assert "Chiều 16/08/2023 (13:30–17:00)" in html
+    assert f"session={course.afternoon_id}" in html  # PDF and Excel links keep the session
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "-1", "1" * 40])
+def test_unknown_session_is_404(staff_client: FlaskClient, course: Course, value: str) -> None:
+    for path in ("signin-sheet", "signin-sheet.pdf", "signin-sheet.xlsx"):
+        response = staff_client.get(f"/manage/events/{course.event_id}/{path}?session={value}")
+        assert response.status_code == 404
+
+
+def test_session_of_another_course_is_404(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    from tests.factories import make_event
+    from tests.factories import make_session
+
+    with app.app_context():
+        other = make_session(db.session, make_event(db.session))
+        db.session.commit()
+        other_id = other.id
+    url = f"/manage/events/{course.event_id}/signin-sheet.pdf?session={other_id}"
+    assert staff_client.get(url).status_code == 404
+
+
+def test_pdf_shows_vietnamese_text_header_block_and_page_numbers(
+    staff_client: FlaskClient, course: Course
+) -> None:
+    pages = pdf_pages(staff_client, f"/manage/events/{course.event_id}/signin-sheet.pdf")
+    assert len(pages) == 1
+    text = pages[0]
+    assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in text
+    assert "BỘ CHỈ HUY BỘ ĐỘI BIÊN PHÒNG TỈNH" in text
+    assert "Lớp tập huấn công tác thông tin đối ngoại năm 2023" in text
+    assert "16/08/2023" in text
+    assert "Hội trường Sở Thông tin và Truyền thông" in text
+    assert "Nguyễn Thị Hằng" in text
+    assert "Đồn Biên phòng Cam Ranh" in text
+    assert "Chính trị viên" in text
+    assert "0905123456" in text
+    assert f"{vi('Page', 'Trang')} 1/1" in text
+    positions = [text.index(name) for name in CONFIRMED_ORDER]
+    assert positions == sorted(positions)
+    assert "Võ Thị Chờ" not in text
+
+
+def test_pdf_repeats_the_header_row_on_every_page(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    add_confirmed(app, course.event_id, 65, unit_id=course.border_post_id)
+    pages = pdf_pages(staff_client, f"/manage/events/{course.event_id}/signin-sheet.pdf")
+    assert len(pages) >= 3
+    page_word = vi("Page", "Trang")
+    for number, text in enumerate(pages, 1):
+        for column in columns():
+            assert column in text, f"page {number} lacks the column {column!r}"
+        assert f"{page_word} {number}/{len(pages)}" in text
+    # The header block is printed once, on the first page.
+    assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in pages[0]
+    assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" not in pages[1]
+    every_row = "\n".join(pages)
+    assert every_row.count("Đồn Biên phòng Cam Ranh") == 65 + 2
+
+
+def test_empty_course_still_prints(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    from tests.factories import make_event
+
+    with app.app_context():
+        event = make_event(db.session, title="Lớp chưa có ai")
+        db.session.commit()
+        event_id = event.id
+    make_user("admin@example.vn", role=Role.ADMIN)
+    login(client, "admin@example.vn")
+    (text,) = pdf_pages(client, f"/manage/events/{event_id}/signin-sheet.pdf")
+    assert "Lớp chưa có ai" in text
+    assert "Họ và tên" in text
+    assert client.get(f"/manage/events/{event_id}/signin-sheet").status_code == 200
+    assert client.get(f"/manage/events/{event_id}/signin-sheet.xlsx").status_code == 200
+
+
+def test_xlsx_sheet_is_set_up_for_a4_printing(staff_client: FlaskClient, course: Course) -> None:
+    response = staff_client.get(f"/manage/events/{course.event_id}/signin-sheet.xlsx")
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    sheet = workbook.active
+    assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+    assert sheet.page_setup.orientation == "portrait"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert int(sheet.page_setup.fitToWidth or 1) == 1  # absent means 1 (ECMA-376 default)
+    assert int(sheet.page_setup.fitToHeight) == 0
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header_index = next(i for i, row in enumerate(rows) if row[1] == "Họ và tên")
+    assert rows[header_index] == columns()
+    assert sheet.print_title_rows == f"${header_index + 1}:${header_index + 1}"
+    assert rows[0][0] == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:C1" in merged
+    title_row = next(i for i, row in enumerate(rows) if row[0] and "năm 2023" in str(row[0]))
+    assert f"A{title_row + 1}:F{title_row + 1}" in merged
+    data = rows[header_index + 1 :]
+    assert [row[1] for row in data] == [
+        "Trần Văn An",
+        "Lê Thị Ánh",
+        "Phạm Bình",
+        "'+Cmd Hack",
+        "Nguyễn Thị Hằng",
+    ]
+    assert data[-1][:5] == [
+        5,
+        "Nguyễn Thị Hằng",
+        "Đồn Biên phòng Cam Ranh",
+        "Chính trị viên",
+        "0905123456",
+    ]
+    cell = sheet.cell(row=header_index + 2, column=6)
+    assert cell.border.left.style == "thin"
+    workbook.close()
+
+
+def test_each_sheet_is_audited(app: Flask, staff_client: FlaskClient, course: Course) -> None:
+    base = f"/manage/events/{course.event_id}/signin-sheet"
+    staff_client.get(base).close()
+    staff_client.get(f"{base}.pdf?session={course.morning_id}").close()
+    staff_client.get(f"{base}.xlsx").close()
+    with app.app_context():
+        entries = db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "signin_sheet.export")
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [(e.details["format"], e.details["rows"]) for e in entries] == [
+            ("html", 5),
+            ("pdf", 5),
+            ("xlsx", 5),
+        ]
+        assert entries[1].details["session_id"] == course.morning_id
