@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DefaultConfig
 
@@ -42,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _load_secret_key(Path(app.instance_path))
 
+    if proxies := int(app.config.get("PROXY_FIX_X_FOR", 0)):
+        # Behind a reverse proxy: trust its X-Forwarded-For/-Proto so rate limits see clients.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     _register_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -78,6 +82,7 @@ def _load_secret_key(instance_path: Path) -> str:
 
 
 def _register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model must be mapped before the first query)
     from .common import dbtx
     from .extensions import babel
     from .extensions import bootstrap
@@ -104,15 +109,49 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .events.manage import manage_bp as events_manage_bp
     from .events.views import bp as events_bp
+    from .registration.manage import manage_bp as registration_manage_bp
+    from .registration.views import bp as registration_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(events_manage_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(registration_manage_bp)
+
+    from .registration.import_manage import imports_bp
+
+    app.register_blueprint(imports_bp)
+
+    from .admin.account import account_bp
+    from .admin.manage import admin_bp
+    from .events.lecturers import lecturers_bp
+    from .exports.manage import exports_bp
+    from .organizations.manage import manage_bp as organizations_manage_bp
+
+    app.register_blueprint(organizations_manage_bp)
+    app.register_blueprint(lecturers_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(account_bp)
+
+    from .attendance.manage import attendance_bp
+    from .registration.list_manage import registrants_bp
+
+    app.register_blueprint(registrants_bp)
+    app.register_blueprint(attendance_bp)
+    app.register_blueprint(exports_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import create_user_command
     from .demo.cli import seed_demo_command
+    from .i18n_cli import translate_cli
+    from .maintenance.cli import anonymise_event_command
+    from .maintenance.cli import backup_db_command
+    from .registration.cli import mail_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(anonymise_event_command)
+    app.cli.add_command(backup_db_command)
+    app.cli.add_command(translate_cli)
