@@ -23,10 +23,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..events.access import guard_manage_blueprint
-from ..events.manage_blueprint import REGISTRATION_STATUS_LABELS
 from ..events.models import EventSession
 from ..events.models import StaffRole
 from ..extensions import db
+from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..registration.models import Registration
 from ..registration.services import AlreadyRegistered
 from ..registration.services import InvalidRegistration

@@ -87,9 +87,12 @@ TRANSITION_TEXTS = {
 #: pages of other parts of the workspace, linked from the dashboard once they exist
 OTHER_PAGES = [
     ("/registrations", _l("Registrations"), False),
+    ("/pending", _l("Pending approval"), False),
     ("/checkin", _l("Check-in"), False),
     ("/signin-sheet", _l("Sign-in sheet"), False),
     ("/signin-sheet.pdf", _l("Sign-in sheet (PDF)"), False),
+    ("/signin-sheet.xlsx", _l("Sign-in sheet (Excel)"), False),
+    ("/report", _l("Attendance report"), False),
     ("/export.csv", _l("Export (CSV)"), False),
     ("/export.xlsx", _l("Export (Excel)"), False),
     ("/import", _l("Import participants"), True),

@@ -24,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from ..common.text import fold
 from ..extensions import db
 from ..organizations.models import Organization
-from ..registration.models import RegistrationStatus
+from ..registration.labels import STATUS_LABELS
 from .access import guard_manage_blueprint
 from .models import Event
 from .models import EventStatus
@@ -42,13 +42,7 @@ EVENT_STATUS_LABELS = {
     EventStatus.ARCHIVED: _l("Archived"),
 }
 
-REGISTRATION_STATUS_LABELS = {
-    RegistrationStatus.PENDING: _l("Pending approval"),
-    RegistrationStatus.CONFIRMED: _l("Confirmed"),
-    RegistrationStatus.WAITLISTED: _l("Waitlisted"),
-    RegistrationStatus.CANCELLED: _l("Cancelled"),
-    RegistrationStatus.REJECTED: _l("Rejected"),
-}
+REGISTRATION_STATUS_LABELS = STATUS_LABELS
 
 STAFF_ROLE_LABELS = {StaffRole.ORGANIZER: _l("Organizer"), StaffRole.STAFF: _l("Staff")}
 

@@ -23,13 +23,13 @@ from sqlalchemy import type_coerce
 
 from ..attendance.models import Attendance
 from ..common.time import LOCAL_TZ
-from ..events.manage_blueprint import REGISTRATION_STATUS_LABELS
 from ..events.models import Event
 from ..events.models import EventSession
 from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import KIND_LABELS
 from ..registration.forms import GENDER_CHOICES
+from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..registration.models import Registration
 from ..registration.models import RegistrationSource
 from ..registration.models import RegistrationStatus

@@ -33,7 +33,6 @@ from wtforms import SubmitField
 
 from ..attendance import services as attendance_services
 from ..events.access import guard_manage_blueprint
-from ..events.manage_blueprint import REGISTRATION_STATUS_LABELS
 from ..events.models import StaffRole
 from ..extensions import db
 from ..mail.messages import MailKind
@@ -44,6 +43,7 @@ from ..organizations.services import KIND_LABELS
 from . import editing
 from . import services
 from .forms import RegistrationForm
+from .labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from .listing import ATTENDED
 from .listing import NOT_ATTENDED
 from .listing import SORT_NAME
