@@ -323,3 +323,21 @@ def test_ten_thousand_rows_in_one_transaction(
     assert count(Registration, Registration.status == RegistrationStatus.CONFIRMED) == 9000
     assert count(Registration, Registration.status == RegistrationStatus.WAITLISTED) == 1000
     assert count(AuditEntry, AuditEntry.action == "registration.create") == 10_000
+
+
+def test_progress_is_reported_after_each_batch_before_any_commit(
+    app_ctx: None, make_course: Callable[..., int], actor: User
+) -> None:
+    event_id = make_course(capacity=2000)
+    seen: list[tuple[int, int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total, count()))  # flushed in the open transaction
+
+    result = imports.import_rows(
+        event_id, rows(*(person(n) for n in range(1_200))), actor=actor, progress=progress
+    )
+    assert seen == [(500, 1200, 500), (1000, 1200, 1000), (1200, 1200, 1200)]
+    assert result.counts["imported"] == 1_200
+    db.session.rollback()  # nothing committed by the import itself
+    assert count() == 0

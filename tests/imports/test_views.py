@@ -43,6 +43,13 @@ def token_of(response: Any) -> str:
     return location.split("token=")[1].split("&")[0]
 
 
+def confirm(client: FlaskClient, event_id: int, token: str, **extra: str) -> Any:
+    """Post the confirm step and read the whole (streamed) answer, as a browser would."""
+    response = client.post(url(event_id), data={"step": "confirm", "token": token, **extra})
+    response.get_data()
+    return response
+
+
 def registrations(app: Flask) -> list[tuple[str, str]]:
     with app.app_context():
         return [
@@ -105,19 +112,22 @@ def test_upload_preview_confirm(
     assert "Import 2 participants" in page
     assert registrations(app) == []
 
-    response = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/manage/events/{event_id}")
-    assert registrations(app) == [("0905000001", "confirmed"), ("0905000002", "confirmed")]
-    assert list(import_folder.iterdir()) == []  # the upload is gone
-    assert audit_count(app, "registration.import") == 1
-    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    response = confirm(signed_in, event_id, token)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Imported 2 of 2 rows" in page
     assert (
         "2 participants imported: 2 confirmed, 0 pending approval, 0 waitlisted; 0 rows skipped."
         in page
     )
+    assert f'href="/manage/events/{event_id}/registrations"' in page
+    assert f'href="/manage/events/{event_id}"' in page
+    assert "<script" not in page
+    assert registrations(app) == [("0905000001", "confirmed"), ("0905000002", "confirmed")]
+    assert list(import_folder.iterdir()) == []  # the upload is gone
+    assert audit_count(app, "registration.import") == 1
     # The token is spent: a second confirm imports nothing twice.
-    again = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
+    again = confirm(signed_in, event_id, token)
     assert again.status_code == 303
     assert len(registrations(app)) == 2
 
@@ -128,7 +138,7 @@ def test_english_headers(
     event_id = make_course()
     headers = ["Full name", "Gender", "Year of birth", "Organization", "Position", "Phone", "Email"]
     token = token_of(upload(signed_in, event_id, csv_text([person(1)], headers=headers).encode()))
-    signed_in.post(url(event_id), data={"step": "confirm", "token": token})
+    confirm(signed_in, event_id, token)
     assert registrations(app) == [("0905000001", "confirmed")]
 
 
@@ -164,7 +174,7 @@ def test_mapping_correction(
     page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
     assert "No column holds" not in page
     assert "Import 1 participant" in page
-    signed_in.post(url(event_id), data={"step": "confirm", "token": token})
+    confirm(signed_in, event_id, token)
     assert registrations(app) == [("0905000001", "confirmed")]
 
 
@@ -174,7 +184,7 @@ def test_missing_required_column_blocks_the_import(
     event_id = make_course()
     data = csv_text([["Nguyễn Văn An", "Sở Tư pháp"]], headers=["Họ và tên", "Đơn vị"]).encode()
     token = token_of(upload(signed_in, event_id, data))
-    response = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
+    response = confirm(signed_in, event_id, token)
     assert response.status_code == 303
     page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
     assert "No column holds the Phone number." in page
@@ -197,7 +207,7 @@ def test_one_bad_row_saves_nothing_and_is_named(
     assert "Duplicate of row 2." in page
     assert "Row 4 ·" not in page  # only the problems are listed by default
 
-    response = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
+    response = confirm(signed_in, event_id, token)
     assert response.status_code == 303
     assert "show=problems" in response.headers["Location"]
     page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
@@ -206,12 +216,10 @@ def test_one_bad_row_saves_nothing_and_is_named(
     assert audit_count(app, "registration.import") == 0
     assert len(list(import_folder.iterdir())) == 2  # kept for another try
 
-    response = signed_in.post(
-        url(event_id), data={"step": "confirm", "token": token, "skip_invalid": "y"}
-    )
-    assert response.headers["Location"].endswith(f"/manage/events/{event_id}")
+    response = confirm(signed_in, event_id, token, skip_invalid="y")
+    assert response.status_code == 200
     assert registrations(app) == [("0905000001", "confirmed"), ("0905000003", "confirmed")]
-    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    page = response.get_data(as_text=True)
     assert (
         "2 participants imported: 2 confirmed, 0 pending approval, 0 waitlisted; 2 rows skipped."
         in page
@@ -223,7 +231,7 @@ def test_preview_shows_waitlist_and_already_registered(
 ) -> None:
     event_id = make_course(capacity=2)
     token = token_of(upload(signed_in, event_id, csv_text([person(1)]).encode()))
-    signed_in.post(url(event_id), data={"step": "confirm", "token": token})
+    confirm(signed_in, event_id, token)
     token = token_of(
         upload(signed_in, event_id, csv_text([person(1), person(2), person(3)]).encode())
     )
@@ -233,7 +241,7 @@ def test_preview_shows_waitlist_and_already_registered(
     assert 'data-count="confirmed">1<' in page
     assert 'data-count="waitlisted">1<' in page
     assert "New: waitlisted" in page
-    signed_in.post(url(event_id), data={"step": "confirm", "token": token, "skip_invalid": "y"})
+    confirm(signed_in, event_id, token, skip_invalid="y")
     assert registrations(app) == [
         ("0905000001", "confirmed"),
         ("0905000002", "confirmed"),
@@ -292,7 +300,7 @@ def test_unknown_or_forged_tokens(
     event_id = make_course()
     for response in (
         signed_in.get(url(event_id) + f"?token={token}"),
-        signed_in.post(url(event_id), data={"step": "confirm", "token": token}),
+        confirm(signed_in, event_id, token),
         signed_in.post(url(event_id), data={"step": "mapping", "token": token}),
     ):
         assert response.status_code in (200, 303)
@@ -318,7 +326,7 @@ def test_another_accounts_or_courses_upload_is_not_reachable(
     admin = make_user("admin@example.vn", Role.ADMIN)
     other = app.test_client()
     other.post("/login", data={"email": admin.email, "password": "correct horse battery"})
-    response = other.post(url(event_id), data={"step": "confirm", "token": token})
+    response = confirm(other, event_id, token)
     assert response.status_code == 303
     assert registrations(app) == []
 
@@ -413,9 +421,142 @@ def test_ten_thousand_rows_through_the_pages_in_one_commit(
     commits = []
     real_commit = db.session.commit
     monkeypatch.setattr(db.session, "commit", lambda: (commits.append(1), real_commit())[1])
-    response = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
-    assert response.status_code == 303
+    response = confirm(signed_in, event_id, token)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count("<progress value=") == 20  # one per batch of 500
+    assert "Imported 10,000 of 10,000 rows" in page
+    assert "10000 participants imported" in page or "10,000 participants imported" in page
     assert len(commits) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count(Registration.id))) == 10_000
     assert audit_count(app, "registration.import") == 1
+
+
+def test_streamed_import_reports_each_batch_and_commits_once(
+    app: Flask,
+    signed_in: FlaskClient,
+    make_course: Callable[..., int],
+    import_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    event_id = make_course(capacity=2_000)
+    data = csv_text([person(n) for n in range(1_200)]).encode()
+    token = token_of(upload(signed_in, event_id, data))
+
+    commits = []
+    real_commit = db.session.commit
+    monkeypatch.setattr(db.session, "commit", lambda: (commits.append(1), real_commit())[1])
+    response = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
+    assert response.status_code == 200
+    assert response.is_streamed
+    assert response.headers["Cache-Control"] == "no-store"
+    pieces = [piece.decode() for piece in response.response]
+    page = "".join(pieces)
+    assert pieces[0].startswith("<!doctype html>")
+    assert "Checking the rows…" in pieces[0]
+    assert "Imported" not in pieces[0]  # sent before any row is written
+    lines = [
+        "Imported 500 of 1,200 rows",
+        "Imported 1,000 of 1,200 rows",
+        "Imported 1,200 of 1,200 rows",
+    ]
+    assert [line for line in lines if line in page] == lines
+    assert page.index(lines[0]) < page.index(lines[1]) < page.index(lines[2])
+    assert page.count("<progress value=") == 3
+    assert '<progress value="1200" max="1200"' in page
+    assert "progress:not(:last-of-type)" in page
+    assert "1200 participants imported" in page or "1,200 participants imported" in page
+    assert page.rstrip().endswith("</html>")
+    assert len(commits) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Registration.id))) == 1_200
+    assert audit_count(app, "registration.create") == 1_200
+    assert audit_count(app, "registration.import") == 1
+    assert list(import_folder.iterdir()) == []
+
+
+def test_failure_mid_import_saves_nothing_and_says_so(
+    app: Flask,
+    signed_in: FlaskClient,
+    make_course: Callable[..., int],
+    import_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from trainingapp.registration import imports
+
+    event_id = make_course(capacity=2_000)
+    data = csv_text([person(n) for n in range(1_200)]).encode()
+    token = token_of(upload(signed_in, event_id, data))
+
+    made = []
+    real_registration = imports._registration
+
+    def failing(*args: Any) -> Any:
+        made.append(1)
+        if len(made) > imports.CHUNK:  # the second batch
+            raise RuntimeError("disk on fire")
+        return real_registration(*args)
+
+    monkeypatch.setattr(imports, "_registration", failing)
+    response = confirm(signed_in, event_id, token)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Imported 500 of 1,200 rows" in page  # the first batch was written (not committed)
+    assert "Imported 1,000" not in page
+    assert "The import failed because of an unexpected error." in page
+    assert "Nothing was saved: the course is as it was before the import." in page
+    assert "participants imported" not in page
+    assert f'href="/manage/events/{event_id}/import?token={token}"' in page
+    assert page.rstrip().endswith("</html>")
+    assert registrations(app) == []
+    assert audit_count(app, "registration.create") == 0
+    assert audit_count(app, "registration.import") == 0
+    assert len(list(import_folder.iterdir())) == 2  # kept for another try
+
+    monkeypatch.setattr(imports, "_registration", real_registration)
+    page = confirm(signed_in, event_id, token).get_data(as_text=True)
+    assert "1200 participants imported" in page or "1,200 participants imported" in page
+    assert len(registrations(app)) == 1_200
+
+
+def test_rows_refused_after_the_check_save_nothing_and_say_so(
+    app: Flask,
+    signed_in: FlaskClient,
+    make_course: Callable[..., int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row registered between the confirm's check and the locked import: nothing is saved."""
+    from trainingapp.registration import imports
+
+    event_id = make_course()
+    first = token_of(upload(signed_in, event_id, csv_text([person(1)]).encode()))
+    token = token_of(upload(signed_in, event_id, csv_text([person(1), person(2)]).encode()))
+    confirm(signed_in, event_id, first)
+    # The check before the stream saw the course as it was before the first import.
+    monkeypatch.setattr(
+        imports, "preview", lambda event, inputs: imports.Plan(imports.normalise_rows(inputs))
+    )
+    response = confirm(signed_in, event_id, token)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Nothing was imported: 1 row cannot be imported (row 2)." in page
+    assert "Nothing was saved: the course is as it was before the import." in page
+    assert registrations(app) == [("0905000001", "confirmed")]
+    assert audit_count(app, "registration.import") == 1
+
+
+def test_browser_leaving_mid_import_saves_nothing(
+    app: Flask, signed_in: FlaskClient, make_course: Callable[..., int], import_folder: Path
+) -> None:
+    event_id = make_course(capacity=2_000)
+    data = csv_text([person(n) for n in range(1_200)]).encode()
+    token = token_of(upload(signed_in, event_id, data))
+    response = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
+    pieces = iter(response.response)
+    while "Imported 500 of 1,200 rows" not in next(pieces).decode():
+        pass
+    response.close()  # what a WSGI server does when the connection drops
+    assert registrations(app) == []
+    assert audit_count(app, "registration.import") == 0
+    assert len(list(import_folder.iterdir())) == 2

@@ -6,8 +6,11 @@ is and for which course. It is deleted after the import or a cancel, and any upl
 day is swept away whenever a new one arrives.
 
 Progress: the upload shows a progress bar (``static/js/import.js``); the preview is computed on
-each page view and paginated; the import itself runs in one request and one transaction, with
-the button showing that it is working, then a summary. 10,000 rows take a few seconds.
+each page view and paginated. The confirm step checks the rows again and, if anything is refused,
+redirects to the preview with nothing saved; otherwise it answers with a streamed page (no script
+needed) that shows a line and a progress bar after each batch of 500 rows written, all in one
+transaction committed at the end, then a summary with links onward. A failure part-way rolls
+everything back and the page says that nothing was saved.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,7 @@ from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import stream_with_context
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,6 +47,7 @@ from wtforms import SelectField
 from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 
+from ..auth.models import User
 from ..common.text import clean
 from ..events.access import guard_manage_blueprint
 from ..events.access import organizer_required
@@ -53,6 +59,7 @@ from .imports import REFUSED
 from .imports import ImportFileError
 from .imports import ImportRefused
 from .imports import Outcome
+from .normalise import RegistrationInput
 
 imports_bp = Blueprint("imports_manage", __name__, url_prefix="/manage")
 guard_manage_blueprint(imports_bp)
@@ -363,6 +370,8 @@ def _post_mapping(event_id: int) -> Any:
 
 
 def _post_confirm(event_id: int) -> Any:
+    """Check the upload again (read-only) and refuse with a redirect as the preview would; when
+    it can go ahead, answer with a streamed page that reports each batch (:func:`_run_import`)."""
     form = ConfirmForm()
     token = form.token.data or ""
     stored = _load(token, event_id)
@@ -375,56 +384,118 @@ def _post_confirm(event_id: int) -> Any:
             "danger",
         )
         return redirect(_preview_url(token), 303)
+    skip_invalid = bool(form.skip_invalid.data)
     try:
         parsed = _Parsed(data, meta)
         if parsed.mapping_errors:
             raise ImportFileError(parsed.mapping_errors[0])
-        result = imports.import_rows(
-            event_id,
-            parsed.inputs,
-            actor=current_user,
-            skip_invalid=bool(form.skip_invalid.data),
-            source_name=meta.get("filename") or "",
-        )
+        plan = imports.preview(g.event, parsed.inputs)
+        if plan.refused and not skip_invalid:
+            raise ImportRefused(plan)
+        if not plan.accepted:
+            raise ImportFileError(_l("No row can be imported."))
     except ImportRefused as refused:
         db.session.rollback()
-        count = len(refused.plan.refused)
-        flash(
-            ngettext(
-                "Nothing was imported: %(num)d row cannot be imported (row %(rows)s). Correct the "
-                "file and upload it again, or tick “skip” to import only the other rows.",
-                "Nothing was imported: %(num)d rows cannot be imported (rows %(rows)s). Correct the "
-                "file and upload it again, or tick “skip” to import only the other rows.",
-                count,
-                rows=imports.problem_lines(refused.plan),
-            ),
-            "danger",
-        )
+        flash(_refused_message(refused.plan), "danger")
         return redirect(_preview_url(token, show="problems"), 303)
     except ImportFileError as error:
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(_preview_url(token), 303)
-    db.session.commit()
-    _discard(token)
-    counts = result.counts
-    flash(
-        ngettext(
-            "%(num)d participant imported",
-            "%(num)d participants imported",
-            counts["imported"],
-        )
-        + _(
-            ": %(confirmed)d confirmed, %(pending)d pending approval, %(waitlisted)d waitlisted; "
-            "%(skipped)d rows skipped.",
-            confirmed=counts.get(Outcome.CONFIRMED.value, 0),
-            pending=counts.get(Outcome.PENDING.value, 0),
-            waitlisted=counts.get(Outcome.WAITLISTED.value, 0),
-            skipped=counts["skipped"],
-        ),
-        "success",
+    db.session.rollback()  # read-only so far; the import takes its own transaction and lock
+    body = _run_import(
+        event_id,
+        token,
+        parsed.inputs,
+        actor_id=current_user.id,
+        skip_invalid=skip_invalid,
+        filename=meta.get("filename") or "",
+        event_title=g.event.title,
     )
-    return redirect(url_for("events_manage.dashboard", event_id=event_id), 303)
+    response = Response(stream_with_context(body), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each piece on at once
+    return response
+
+
+def _refused_message(plan: imports.Plan) -> str:
+    return ngettext(
+        "Nothing was imported: %(num)d row cannot be imported (row %(rows)s). Correct the "
+        "file and upload it again, or tick “skip” to import only the other rows.",
+        "Nothing was imported: %(num)d rows cannot be imported (rows %(rows)s). Correct the "
+        "file and upload it again, or tick “skip” to import only the other rows.",
+        len(plan.refused),
+        rows=imports.problem_lines(plan),
+    )
+
+
+def _run_import(
+    event_id: int,
+    token: str,
+    inputs: list[tuple[int, RegistrationInput]],
+    *,
+    actor_id: int,
+    skip_invalid: bool,
+    filename: str,
+    event_title: str,
+) -> Iterator[str]:
+    """The streamed import page. It runs after the request's own session is gone (the streamed
+    body is read once the view has returned), in one transaction of its own: the rows are checked
+    again under the course lock, written in batches of :data:`~.imports.CHUNK` (a line and a
+    progress bar after each), and committed once at the end. Any failure, or the browser going
+    away, rolls everything back: never a half-import."""
+
+    def page(kind: str, **context: Any) -> str:
+        return render_template("imports/progress.html", kind=kind, **context)
+
+    preview_url = _preview_url(token)
+    yield page("top", event_id=event_id, title=event_title, filename=filename)
+    try:
+        actor = db.session.get(User, actor_id)
+        steps = imports.iter_import(
+            event_id, inputs, actor=actor, skip_invalid=skip_invalid, source_name=filename
+        )
+        while True:
+            try:
+                done, total = next(steps)
+            except StopIteration as finished:
+                result: imports.ImportResult = finished.value
+                break
+            yield page("step", done=done, total=total)
+        db.session.commit()
+    except ImportRefused as refused:  # the course changed since the check above
+        db.session.rollback()
+        yield page("failed", message=_refused_message(refused.plan), back=preview_url)
+    except ImportFileError as error:
+        db.session.rollback()
+        yield page("failed", message=error.message, back=preview_url)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("import into course %s failed", event_id)
+        message = _("The import failed because of an unexpected error.")
+        yield page("failed", message=message, back=preview_url)
+    except GeneratorExit:  # the browser went away: nothing is kept
+        db.session.rollback()
+        raise
+    else:
+        _discard(token)
+        yield page("done", event_id=event_id, summary=_summary(result.counts))
+    yield page("end")
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ngettext(
+        "%(num)d participant imported",
+        "%(num)d participants imported",
+        counts["imported"],
+    ) + _(
+        ": %(confirmed)d confirmed, %(pending)d pending approval, %(waitlisted)d waitlisted; "
+        "%(skipped)d rows skipped.",
+        confirmed=counts.get(Outcome.CONFIRMED.value, 0),
+        pending=counts.get(Outcome.PENDING.value, 0),
+        waitlisted=counts.get(Outcome.WAITLISTED.value, 0),
+        skipped=counts["skipped"],
+    )
 
 
 def _post_cancel(event_id: int) -> Any:

@@ -3,8 +3,9 @@
 Reading (:func:`read_file`), header mapping (:func:`detect_mapping`) and row conversion are pure
 functions of the file's bytes. :func:`plan_rows` decides every row's outcome the way
 :func:`~trainingapp.registration.services.register` would (same normalisation, duplicates, approval,
-course and quota seats); :func:`preview` runs it read-only and :func:`import_rows` runs it again
-under the course lock and saves the accepted rows in the caller's one transaction.
+course and quota seats); :func:`preview` runs it read-only and :func:`import_rows` (or the
+generator :func:`iter_import`, which reports each batch) runs it again under the course lock and
+saves the accepted rows in the caller's one transaction.
 
 ``register()`` itself is not called per row: it opens a writer transaction for each call (which
 SQLite cannot nest) and spends five queries a row. The batch here locks the course once, loads
@@ -21,6 +22,8 @@ import secrets
 import unicodedata
 import zipfile
 from collections import Counter
+from collections.abc import Callable
+from collections.abc import Generator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -596,8 +599,39 @@ def import_rows(
     actor: User | None,
     skip_invalid: bool = False,
     source_name: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
+    """Register every row in the caller's one transaction, or none; see :func:`iter_import`.
+
+    ``progress(done, total)`` is called after each batch of :data:`CHUNK` rows is written
+    (flushed, not committed): ``total`` is the number of rows to be saved.
+    """
+    steps = iter_import(
+        event_id, inputs, actor=actor, skip_invalid=skip_invalid, source_name=source_name
+    )
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as finished:
+            result: ImportResult = finished.value
+            return result
+        if progress is not None:
+            progress(done, total)
+
+
+def iter_import(
+    event_id: int,
+    inputs: Sequence[tuple[int, RegistrationInput]],
+    *,
+    actor: User | None,
+    skip_invalid: bool = False,
+    source_name: str = "",
+) -> Generator[tuple[int, int], None, ImportResult]:
     """Register every row in the caller's one transaction, or none.
+
+    A generator: it yields ``(rows written, rows to write)`` after each batch and returns the
+    :class:`ImportResult`. Nothing is committed here; the caller commits once at the end, or
+    rolls back (also when it stops iterating early).
 
     Rows are normalised first, then the course is locked (``BEGIN IMMEDIATE`` on SQLite,
     ``FOR UPDATE`` on PostgreSQL) and every outcome decided again. Any refused row raises
@@ -652,6 +686,7 @@ def import_rows(
                     details={"status": registration.status.value, "source": "import"},
                 )
             registrations.extend(chunk)
+            yield len(registrations), len(accepted)
         db.session.flush()
     except IntegrityError:
         raise ImportFileError(
