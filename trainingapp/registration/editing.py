@@ -7,7 +7,6 @@ for the public form: one writer transaction per verb, the course row locked befo
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -16,7 +15,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
-from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,7 +22,6 @@ from ..audit.services import changes
 from ..audit.services import record
 from ..common.text import fold
 from ..common.text import name_sort_key
-from ..common.time import utcnow
 from ..events.models import EventStatus
 from ..events.models import Quota
 from ..extensions import db
@@ -34,15 +31,15 @@ from .models import RegistrationSource
 from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
-from .services import AlreadyRegistered
 from .services import InvalidRegistration
 from .services import RegistrationClosed
 from .services import RegistrationError
 from .services import Seats
 from .services import fill_from_waitlist
+from .services import find_duplicate
 from .services import fits
+from .services import insert_registration
 from .services import lock_event
-from .services import new_checkin_code
 from .services import resolve_organization
 from .services import set_status
 
@@ -51,26 +48,6 @@ if TYPE_CHECKING:
 
 #: fields a staff edit may change, in the order they appear in the audit entry
 EDITABLE = ["full_name", "gender", "birth_year", "organization_id", "position", "phone", "email"]
-
-
-def _duplicate_of(
-    event_id: int, phone: str, email: str | None, exclude_id: int | None
-) -> AlreadyRegistered | None:
-    conditions = [Registration.phone == phone]
-    if email:
-        conditions.append(Registration.email == email)
-    query = select(Registration.id, Registration.manage_token, Registration.phone).where(
-        Registration.event_id == event_id, or_(*conditions)
-    )
-    if exclude_id is not None:
-        query = query.where(Registration.id != exclude_id)
-    rows = db.session.execute(query.limit(2)).all()
-    for row in rows:
-        if row.phone == phone:
-            return AlreadyRegistered(row.id, row.manage_token, "phone")
-    if rows:
-        return AlreadyRegistered(rows[0].id, rows[0].manage_token, "email")
-    return None
 
 
 def _unit_has_room(event_id: int, organization_id: int) -> bool:
@@ -114,7 +91,7 @@ def update_registration(
         .where(Registration.id == registration_id)
         .execution_options(populate_existing=True)
     ).one()
-    duplicate = _duplicate_of(event.id, clean_data.phone, clean_data.email, registration.id)
+    duplicate = find_duplicate(event.id, clean_data.phone, clean_data.email, registration.id)
     if duplicate is not None:
         raise duplicate
     organization_id = resolve_organization(clean_data.organization, actor)
@@ -145,7 +122,9 @@ def update_registration(
             with db.session.begin_nested():
                 db.session.flush()
         except IntegrityError:
-            duplicate = _duplicate_of(event.id, clean_data.phone, clean_data.email, registration.id)
+            duplicate = find_duplicate(
+                event.id, clean_data.phone, clean_data.email, registration.id
+            )
             if duplicate is not None:
                 raise duplicate from None
             raise
@@ -175,45 +154,19 @@ def register_walk_in(event_id: int, data: RegistrationInput, actor: User | None)
     event = lock_event(event_id)
     if event.status == EventStatus.ARCHIVED:
         raise RegistrationClosed()
-    duplicate = _duplicate_of(event.id, clean_data.phone, clean_data.email, None)
+    duplicate = find_duplicate(event.id, clean_data.phone, clean_data.email, None)
     if duplicate is not None:
         raise duplicate
     organization_id = resolve_organization(clean_data.organization, actor)
     over = not fits(event, organization_id)
-    now = utcnow()
-    registration = Registration(
-        event_id=event.id,
-        full_name=clean_data.full_name,
-        sort_key=name_sort_key(clean_data.full_name),
-        search_name=fold(clean_data.full_name),
-        gender=Gender(clean_data.gender) if clean_data.gender else None,
-        birth_year=clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
+    registration = insert_registration(
+        event.id,
+        clean_data,
         organization_id=organization_id,
-        position=clean_data.position,
-        phone=clean_data.phone,
-        email=clean_data.email,
         status=RegistrationStatus.CONFIRMED,
         source=RegistrationSource.WALK_IN,
         over_capacity=over,
-        manage_token=secrets.token_urlsafe(32),
-        checkin_code=new_checkin_code(),
-        consent_at=now,
-        created_at=now,
-        status_changed_at=now,
     )
-    for attempt in range(5):
-        try:
-            with db.session.begin_nested():
-                db.session.add(registration)
-                db.session.flush()
-            break
-        except IntegrityError:
-            duplicate = _duplicate_of(event.id, clean_data.phone, clean_data.email, None)
-            if duplicate is not None:
-                raise duplicate from None
-            if attempt == 4:
-                raise
-            registration.checkin_code = new_checkin_code()
     record(
         actor,
         "registration.create",

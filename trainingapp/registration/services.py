@@ -227,21 +227,78 @@ def new_checkin_code() -> str:
     return "".join(secrets.choice(CHECKIN_ALPHABET) for _ in range(CHECKIN_LENGTH))
 
 
-def _find_duplicate(event_id: int, phone: str, email: str | None) -> AlreadyRegistered | None:
+def find_duplicate(
+    event_id: int, phone: str, email: str | None, exclude_id: int | None = None
+) -> AlreadyRegistered | None:
+    """The registration in this course with the same phone (first) or e-mail, as the error."""
     conditions = [Registration.phone == phone]
     if email:
         conditions.append(Registration.email == email)
-    rows = db.session.execute(
-        select(Registration.id, Registration.manage_token, Registration.phone)
-        .where(Registration.event_id == event_id, or_(*conditions))
-        .limit(2)
-    ).all()
+    query = select(Registration.id, Registration.manage_token, Registration.phone).where(
+        Registration.event_id == event_id, or_(*conditions)
+    )
+    if exclude_id is not None:
+        query = query.where(Registration.id != exclude_id)
+    rows = db.session.execute(query.limit(2)).all()
     for row in rows:
         if row.phone == phone:
             return AlreadyRegistered(row.id, row.manage_token, "phone")
     if rows:
         return AlreadyRegistered(rows[0].id, rows[0].manage_token, "email")
     return None
+
+
+def insert_registration(
+    event_id: int,
+    clean_data: RegistrationInput,
+    *,
+    organization_id: int | None,
+    status: RegistrationStatus,
+    source: RegistrationSource,
+    manage_token: str | None = None,
+    over_capacity: bool = False,
+) -> Registration:
+    """Build and flush a registration inside a savepoint.
+
+    The unique keys back the duplicate rule: an IntegrityError from a race the lock did not cover
+    (a caller without it, a double submit) becomes :class:`AlreadyRegistered`; one from a check-in
+    code already used in this course draws another code.
+    """
+    now = utcnow()
+    registration = Registration(
+        event_id=event_id,
+        full_name=clean_data.full_name,
+        sort_key=name_sort_key(clean_data.full_name),
+        search_name=fold(clean_data.full_name),
+        gender=Gender(clean_data.gender) if clean_data.gender else None,
+        birth_year=clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
+        organization_id=organization_id,
+        position=clean_data.position,
+        phone=clean_data.phone,
+        email=clean_data.email,
+        status=status,
+        source=source,
+        over_capacity=over_capacity,
+        manage_token=manage_token or secrets.token_urlsafe(32),
+        checkin_code=new_checkin_code(),
+        consent_at=now if clean_data.consent else None,
+        created_at=now,
+        status_changed_at=now,
+    )
+    for attempt in range(5):
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+                db.session.flush()
+            return registration
+        except IntegrityError:
+            duplicate = find_duplicate(event_id, clean_data.phone, clean_data.email)
+            if duplicate is not None:
+                raise duplicate from None
+            if attempt == 4:
+                raise
+            registration.checkin_code = new_checkin_code()
+    raise AssertionError("unreachable")
 
 
 def lock_event(event_id: int) -> Event:
@@ -284,7 +341,7 @@ def register(
         raise RegistrationClosed()
     if event.status == EventStatus.ARCHIVED:
         raise RegistrationClosed()
-    duplicate = _find_duplicate(event.id, clean_data.phone, clean_data.email)
+    duplicate = find_duplicate(event.id, clean_data.phone, clean_data.email)
     if duplicate is not None:
         raise duplicate
 
@@ -301,41 +358,14 @@ def register(
     else:
         raise EventFull()
 
-    now = utcnow()
-    registration = Registration(
-        event_id=event.id,
-        full_name=clean_data.full_name,
-        sort_key=name_sort_key(clean_data.full_name),
-        search_name=fold(clean_data.full_name),
-        gender=Gender(clean_data.gender) if clean_data.gender else None,
-        birth_year=clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
+    registration = insert_registration(
+        event.id,
+        clean_data,
         organization_id=organization_id,
-        position=clean_data.position,
-        phone=clean_data.phone,
-        email=clean_data.email,
         status=status,
         source=source,
-        manage_token=manage_token or secrets.token_urlsafe(32),
-        checkin_code=new_checkin_code(),
-        consent_at=now if clean_data.consent else None,
-        created_at=now,
-        status_changed_at=now,
+        manage_token=manage_token,
     )
-    for attempt in range(5):
-        try:
-            with db.session.begin_nested():
-                db.session.add(registration)
-                db.session.flush()
-            break
-        except IntegrityError:
-            # A race the lock did not cover (a caller without it, a double submit), or a
-            # check-in code already used in this course: then draw another one.
-            duplicate = _find_duplicate(event.id, clean_data.phone, clean_data.email)
-            if duplicate is not None:
-                raise duplicate from None
-            if attempt == 4:
-                raise
-            registration.checkin_code = new_checkin_code()
     details: dict[str, Any] = {"status": status.value, "source": source.value}
     if locale:
         details["locale"] = locale
@@ -362,7 +392,7 @@ def registration_by_token(token: str) -> Registration | None:
 
 def find_registration(event_id: int, phone: str, email: str | None) -> Registration | None:
     """The registration holding this (normalised) phone or e-mail in the course, if any."""
-    duplicate = _find_duplicate(event_id, phone, email)
+    duplicate = find_duplicate(event_id, phone, email)
     return db.session.get(Registration, duplicate.registration_id) if duplicate else None
 
 
