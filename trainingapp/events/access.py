@@ -29,7 +29,9 @@ from .permissions import event_role
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def guard_manage_blueprint(bp: Blueprint, *, admin_only: bool = False, directory: bool = False) -> None:
+def guard_manage_blueprint(
+    bp: Blueprint, *, admin_only: bool = False, directory: bool = False
+) -> None:
     """Require login on every route of ``bp``; ``admin_only`` for admins, ``directory`` for
     organizers and admins (shared directories of lecturers and units)."""
 
