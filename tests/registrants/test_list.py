@@ -120,11 +120,14 @@ def test_filters(app: Flask, staff_client: FlaskClient, desk: Desk) -> None:
         attendance="not_attended",
         status="confirmed",
     ) == ["Nguyễn Văn An"]
-    # another course's session is ignored rather than an error
-    assert (
-        len(_names(staff_client, desk, session=str(desk.other_session_id), attendance="attended"))
-        == 6
-    )
+    # without a session (or with another course's, which is ignored): any session of the course
+    assert _names(staff_client, desk, attendance="attended") == ["Trần Thị Bình"]
+    assert _names(
+        staff_client, desk, session=str(desk.other_session_id), attendance="attended"
+    ) == ["Trần Thị Bình"]
+    not_attended = _names(staff_client, desk, attendance="not_attended")
+    assert "Trần Thị Bình" not in not_attended
+    assert len(not_attended) == 5
 
 
 def test_sort_by_registration_time(app: Flask, staff_client: FlaskClient, desk: Desk) -> None:

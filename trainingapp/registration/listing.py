@@ -95,10 +95,12 @@ def search_condition(term: str | None) -> ColumnElement[bool] | None:
     return or_(*conditions)
 
 
-def attended_condition(session_id: int) -> ColumnElement[bool]:
-    return exists().where(
-        Attendance.registration_id == Registration.id, Attendance.session_id == session_id
-    )
+def attended_condition(session_id: int | None) -> ColumnElement[bool]:
+    """Checked in for that session, or for any session of the course when ``session_id`` is None."""
+    condition = exists().where(Attendance.registration_id == Registration.id)
+    if session_id is not None:
+        condition = condition.where(Attendance.session_id == session_id)
+    return condition
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def registrants_query(event_id: int, filters: ListFilters) -> Select[tuple[Regis
         )
     if filters.source is not None:
         query = query.where(Registration.source == filters.source)
-    if filters.session_id is not None and filters.attendance in (ATTENDED, NOT_ATTENDED):
+    if filters.attendance in (ATTENDED, NOT_ATTENDED):
         attended = attended_condition(filters.session_id)
         query = query.where(attended if filters.attendance == ATTENDED else ~attended)
     if filters.sort == SORT_TIME:
