@@ -117,7 +117,7 @@ def test_upload_preview_confirm(
     page = response.get_data(as_text=True)
     assert "Imported 2 of 2 rows" in page
     assert (
-        "2 participants imported: 2 confirmed, 0 pending approval, 0 waitlisted; 0 rows skipped."
+        "2 participants imported. Confirmed: 2; pending approval: 0; waitlisted: 0; rows skipped: 0."
         in page
     )
     assert f'href="/manage/events/{event_id}/registrations"' in page
@@ -221,7 +221,7 @@ def test_one_bad_row_saves_nothing_and_is_named(
     assert registrations(app) == [("0905000001", "confirmed"), ("0905000003", "confirmed")]
     page = response.get_data(as_text=True)
     assert (
-        "2 participants imported: 2 confirmed, 0 pending approval, 0 waitlisted; 2 rows skipped."
+        "2 participants imported. Confirmed: 2; pending approval: 0; waitlisted: 0; rows skipped: 2."
         in page
     )
 

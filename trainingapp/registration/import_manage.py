@@ -489,8 +489,8 @@ def _summary(counts: dict[str, int]) -> str:
         "%(num)d participants imported",
         counts["imported"],
     ) + _(
-        ": %(confirmed)d confirmed, %(pending)d pending approval, %(waitlisted)d waitlisted; "
-        "%(skipped)d rows skipped.",
+        ". Confirmed: %(confirmed)d; pending approval: %(pending)d; waitlisted: %(waitlisted)d; "
+        "rows skipped: %(skipped)d.",
         confirmed=counts.get(Outcome.CONFIRMED.value, 0),
         pending=counts.get(Outcome.PENDING.value, 0),
         waitlisted=counts.get(Outcome.WAITLISTED.value, 0),
