@@ -41,10 +41,16 @@ def person(n: int = 0, **overrides) -> RegistrationInput:
 
 
 def register(event_id: int, data: RegistrationInput, **kwargs) -> Registration:
-    registration = services.register(
+    registered = services.register(
         event_id, data, source=kwargs.pop("source", ONLINE), actor=None, **kwargs
     )
     db.session.commit()
+    registration = db.session.get(Registration, registered.id)
+    assert registration is not None
+    assert (registration.status, registration.manage_token) == (
+        registered.status,
+        registered.manage_token,
+    )
     return registration
 
 

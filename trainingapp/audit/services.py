@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
+from sqlalchemy import insert
+
+from ..common.dbtx import execute_write
+from ..common.time import utcnow
 from ..extensions import db
 from .models import AuditEntry
 
@@ -12,33 +16,49 @@ if TYPE_CHECKING:
     from ..auth.models import User
 
 
+_INSERT_ENTRY = insert(AuditEntry.__table__)  # type: ignore[arg-type]
+
+
 def record(
     actor: User | None,
     action: str,
     obj: Any = None,
     *,
+    object_type: str | None = None,
+    object_id: int | None = None,
     event_id: int | None = None,
     details: dict[str, Any] | None = None,
     actor_label: str | None = None,
     ip_address: str | None = None,
-) -> AuditEntry:
-    """Add an audit entry for ``action`` on ``obj`` (a model instance, flushed so it has an id)."""
-    if obj is not None and getattr(obj, "id", None) is None:
-        db.session.flush()
-    entry = AuditEntry(
-        actor_id=actor.id if actor is not None else None,
-        actor_label=actor_label
-        if actor_label is not None
-        else (actor.email if actor else "system"),
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
-        object_id=getattr(obj, "id", None),
-        event_id=event_id,
-        details=details or {},
-        ip_address=ip_address,
+) -> None:
+    """Write an audit entry for ``action`` on ``obj`` (a model instance; flushed first if it has
+    no id yet), or on ``object_type``/``object_id`` when the caller has no instance.
+
+    One Core INSERT in the caller's transaction: entries are never read back in the request that
+    writes them, so they skip the ORM's unit of work.
+    """
+    if obj is not None:
+        if getattr(obj, "id", None) is None:
+            db.session.flush()
+        object_type = type(obj).__name__
+        object_id = obj.id
+    execute_write(
+        db.session,
+        _INSERT_ENTRY,
+        {
+            "created_at": utcnow(),
+            "actor_id": actor.id if actor is not None else None,
+            "actor_label": actor_label
+            if actor_label is not None
+            else (actor.email if actor else "system"),
+            "action": action,
+            "object_type": object_type or "",
+            "object_id": object_id,
+            "event_id": event_id,
+            "details": details or {},
+            "ip_address": ip_address,
+        },
     )
-    db.session.add(entry)
-    return entry
 
 
 def changes(obj: Any, fields: list[str], before: dict[str, Any]) -> dict[str, list[Any]]:

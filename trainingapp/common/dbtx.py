@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import scoped_session
+from sqlalchemy.sql.expression import Executable
 
 IMMEDIATE = "sqlite_begin_immediate"
 #: ``session.info`` flag: the open transaction has written (flushed or run INSERT/UPDATE/DELETE)
@@ -77,6 +78,19 @@ def lock_row(session: Session, model: type[Any], pk: int) -> Any:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
+
+
+def execute_write(
+    session: Session | scoped_session[Session],
+    statement: Executable,
+    parameters: dict[str, Any] | None = None,
+) -> Any:
+    """Run a Core INSERT, UPDATE or DELETE in the session's transaction, without the ORM's unit
+    of work (for hot paths), and note the write as a flush would be noted."""
+    if isinstance(session, scoped_session):
+        session = session()
+    session.info[_WROTE] = True
+    return session.connection().execute(statement, parameters)
 
 
 def begin_write(session: Session | scoped_session[Session]) -> None:

@@ -22,7 +22,6 @@ from ..audit.services import changes
 from ..audit.services import record
 from ..common.text import fold
 from ..common.text import name_sort_key
-from ..events.models import EventStatus
 from ..events.models import Quota
 from ..extensions import db
 from .models import Gender
@@ -32,14 +31,12 @@ from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
 from .services import InvalidRegistration
-from .services import RegistrationClosed
 from .services import RegistrationError
 from .services import Seats
 from .services import fill_from_waitlist
 from .services import find_duplicate
-from .services import fits
-from .services import insert_registration
 from .services import lock_event
+from .services import register
 from .services import resolve_organization
 from .services import set_status
 
@@ -140,46 +137,21 @@ class WalkInResult:
 
 
 def register_walk_in(event_id: int, data: RegistrationInput, actor: User | None) -> WalkInResult:
-    """Register a person who came without registering: source walk-in, confirmed even when the
-    course or the unit's quota is full (then flagged ``over_capacity``), consent recorded by the
-    staff member. ``attendance.services.walk_in`` also checks them in."""
+    """Register a person who came without registering: :func:`~.services.register` with source
+    walk-in, so confirmed even when the course or the unit's quota is full (then flagged
+    ``over_capacity``), consent recorded by the staff member. ``attendance.services.walk_in``
+    also checks them in."""
     # Consent is asked aloud and ticked by staff: the form requires it like the public one.
-    clean_data, errors = normalise_input(data)
-    if not clean_data.consent:
+    if not data.consent:
+        _clean_data, errors = normalise_input(data)
         errors.setdefault(
             "consent", _l("The participant must agree to the processing of personal data.")
         )
-    if errors:
         raise InvalidRegistration(errors)
-    event = lock_event(event_id)
-    if event.status == EventStatus.ARCHIVED:
-        raise RegistrationClosed()
-    duplicate = find_duplicate(event.id, clean_data.phone, clean_data.email, None)
-    if duplicate is not None:
-        raise duplicate
-    organization_id = resolve_organization(clean_data.organization, actor)
-    over = not fits(event, organization_id)
-    registration = insert_registration(
-        event.id,
-        clean_data,
-        organization_id=organization_id,
-        status=RegistrationStatus.CONFIRMED,
-        source=RegistrationSource.WALK_IN,
-        over_capacity=over,
-    )
-    record(
-        actor,
-        "registration.create",
-        registration,
-        event_id=event.id,
-        details={
-            "status": RegistrationStatus.CONFIRMED.value,
-            "source": RegistrationSource.WALK_IN.value,
-            "over_capacity": over,
-            "consent": "recorded by staff",
-        },
-    )
-    return WalkInResult(registration, over)
+    registered = register(event_id, data, source=RegistrationSource.WALK_IN, actor=actor)
+    registration = db.session.get(Registration, registered.id)
+    assert registration is not None  # inserted in this transaction
+    return WalkInResult(registration, registered.over_capacity)
 
 
 @dataclass

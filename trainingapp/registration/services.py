@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 from sqlalchemy import func
+from sqlalchemy import insert
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +28,7 @@ from ..audit.models import AuditEntry
 from ..audit.services import changes
 from ..audit.services import record
 from ..common.dbtx import begin_write
+from ..common.dbtx import execute_write
 from ..common.dbtx import lock_row
 from ..common.text import fold
 from ..common.text import name_sort_key
@@ -115,22 +118,20 @@ def seats_left(event: Event) -> int:
 # --- organizations typed by participants ------------------------------------------------------
 
 
+_UNIT_COLUMNS = (Organization.id, Organization.retired_on, Organization.successor_id)
+_UNIT_BY_KEY = select(*_UNIT_COLUMNS).where(Organization.name_key == bindparam("key"))
+_UNIT_BY_ID = select(*_UNIT_COLUMNS).where(Organization.id == bindparam("id"))
+
+
 def resolve_organization(name: str, actor: User | None) -> int:
     """The id of the unit whose accent-insensitive key equals ``name``'s (its successor if it
     was retired), or of a new unit of kind "other" flagged for review."""
     key = fold(name)
-    row = db.session.execute(
-        select(Organization.id, Organization.retired_on, Organization.successor_id).where(
-            Organization.name_key == key
-        )
-    ).first()
+    connection = db.session.connection()
+    row = connection.execute(_UNIT_BY_KEY, {"key": key}).first()
     hops = 0
     while row is not None and row.retired_on is not None and row.successor_id and hops < 10:
-        row = db.session.execute(
-            select(Organization.id, Organization.retired_on, Organization.successor_id).where(
-                Organization.id == row.successor_id
-            )
-        ).first()
+        row = connection.execute(_UNIT_BY_ID, {"id": row.successor_id}).first()
         hops += 1
     if row is not None:
         return int(row.id)
@@ -195,57 +196,106 @@ class Seats:
         self.per_unit[organization_id] = self.per_unit.get(organization_id, 0) + 1
 
 
-def fits(event: Event, organization_id: int | None) -> bool:
+_CONFIRMED = (Registration.event_id == bindparam("event_id")) & (
+    Registration.status == RegistrationStatus.CONFIRMED
+)
+_QUOTA = (
+    select(Quota.seats)
+    .where(
+        Quota.event_id == bindparam("event_id"),
+        Quota.organization_id == bindparam("organization_id"),
+    )
+    .scalar_subquery()
+)
+_SEATS_TAKEN = select(
+    select(func.count()).where(_CONFIRMED).scalar_subquery().label("total"),
+    # Counted only for a unit that has a quota (most have none): a count is a scan.
+    select(func.count())
+    .where(
+        _CONFIRMED,
+        Registration.organization_id == bindparam("organization_id"),
+        _QUOTA.is_not(None),
+    )
+    .scalar_subquery()
+    .label("of_unit"),
+    _QUOTA.label("quota"),
+)
+
+
+def fits(event_id: int, capacity: int, organization_id: int | None) -> bool:
     """One query: a free seat in the course and in the unit's quota (a unit without one: course
     only). The caller holds the course lock."""
-    quota = (
-        select(Quota.seats)
-        .where(Quota.event_id == event.id, Quota.organization_id == organization_id)
-        .scalar_subquery()
+    seats = (
+        db.session.connection()
+        .execute(_SEATS_TAKEN, {"event_id": event_id, "organization_id": organization_id})
+        .one()
     )
-    total, of_unit, seats = db.session.execute(
-        select(
-            func.count(Registration.id),
-            func.count(Registration.id).filter(Registration.organization_id == organization_id),
-            quota,
-        ).where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    ).one()
-    if total >= event.capacity:
+    if seats.total >= capacity:
         return False
-    return organization_id is None or seats is None or of_unit < seats
+    return organization_id is None or seats.quota is None or seats.of_unit < seats.quota
 
 
 def new_checkin_code() -> str:
     """6 characters from :data:`CHECKIN_ALPHABET` (31**6, about 887 million codes).
 
-    Uniqueness within the course is the database's unique key; :func:`register` draws again on
-    the rare collision instead of querying first.
+    Uniqueness within the course is the database's unique key; :func:`insert_registration` draws
+    again on the rare collision instead of querying first.
     """
     return "".join(secrets.choice(CHECKIN_ALPHABET) for _ in range(CHECKIN_LENGTH))
+
+
+# Built once: building a statement costs more than running it (SQLite, hot path). A NULL e-mail
+# matches nothing, and ids start at 1, so exclude_id 0 excludes nothing.
+_SAME_PERSON = (
+    select(Registration.id, Registration.manage_token, Registration.phone)
+    .where(
+        Registration.event_id == bindparam("event_id"),
+        or_(Registration.phone == bindparam("phone"), Registration.email == bindparam("email")),
+        Registration.id != bindparam("exclude_id"),
+    )
+    .limit(2)
+)
 
 
 def find_duplicate(
     event_id: int, phone: str, email: str | None, exclude_id: int | None = None
 ) -> AlreadyRegistered | None:
     """The registration in this course with the same phone (first) or e-mail, as the error."""
-    conditions = [Registration.phone == phone]
-    if email:
-        conditions.append(Registration.email == email)
-    query = select(Registration.id, Registration.manage_token, Registration.phone).where(
-        Registration.event_id == event_id, or_(*conditions)
+    rows = (
+        db.session.connection()
+        .execute(
+            _SAME_PERSON,
+            {
+                "event_id": event_id,
+                "phone": phone,
+                "email": email or None,
+                "exclude_id": exclude_id or 0,
+            },
+        )
+        .all()
     )
-    if exclude_id is not None:
-        query = query.where(Registration.id != exclude_id)
-    rows = db.session.execute(query.limit(2)).all()
     for row in rows:
         if row.phone == phone:
             return AlreadyRegistered(row.id, row.manage_token, "phone")
     if rows:
         return AlreadyRegistered(rows[0].id, rows[0].manage_token, "email")
     return None
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What :func:`register` stored. Load the row (``db.session.get``) only when more is needed."""
+
+    id: int
+    status: RegistrationStatus
+    organization_id: int | None
+    manage_token: str
+    checkin_code: str
+    #: a walk-in confirmed although the course or the unit's quota was full
+    over_capacity: bool = False
+
+
+_INSERT_REGISTRATION = insert(Registration.__table__)  # type: ignore[arg-type]
 
 
 def insert_registration(
@@ -257,48 +307,54 @@ def insert_registration(
     source: RegistrationSource,
     manage_token: str | None = None,
     over_capacity: bool = False,
-) -> Registration:
-    """Build and flush a registration inside a savepoint.
+) -> Registered:
+    """Insert a registration inside a savepoint (one Core INSERT: this is the hot path).
 
     The unique keys back the duplicate rule: an IntegrityError from a race the lock did not cover
     (a caller without it, a double submit) becomes :class:`AlreadyRegistered`; one from a check-in
     code already used in this course draws another code.
     """
     now = utcnow()
-    registration = Registration(
-        event_id=event_id,
-        full_name=clean_data.full_name,
-        sort_key=name_sort_key(clean_data.full_name),
-        search_name=fold(clean_data.full_name),
-        gender=Gender(clean_data.gender) if clean_data.gender else None,
-        birth_year=clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
-        organization_id=organization_id,
-        position=clean_data.position,
-        phone=clean_data.phone,
-        email=clean_data.email,
-        status=status,
-        source=source,
-        over_capacity=over_capacity,
-        manage_token=manage_token or secrets.token_urlsafe(32),
-        checkin_code=new_checkin_code(),
-        consent_at=now if clean_data.consent else None,
-        created_at=now,
-        status_changed_at=now,
-    )
+    values: dict[str, Any] = {
+        "event_id": event_id,
+        "full_name": clean_data.full_name,
+        "sort_key": name_sort_key(clean_data.full_name),
+        "search_name": fold(clean_data.full_name),
+        "gender": Gender(clean_data.gender) if clean_data.gender else None,
+        "birth_year": clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
+        "organization_id": organization_id,
+        "position": clean_data.position,
+        "phone": clean_data.phone,
+        "email": clean_data.email,
+        "status": status,
+        "source": source,
+        "over_capacity": over_capacity,
+        "manage_token": manage_token or secrets.token_urlsafe(32),
+        "consent_at": now if clean_data.consent else None,
+        "created_at": now,
+        "updated_at": now,
+        "status_changed_at": now,
+    }
     for attempt in range(5):
+        values["checkin_code"] = new_checkin_code()
         try:
             with db.session.begin_nested():
-                db.session.add(registration)
-                db.session.flush()
-            return registration
+                result = execute_write(db.session, _INSERT_REGISTRATION, values)
+            break
         except IntegrityError:
             duplicate = find_duplicate(event_id, clean_data.phone, clean_data.email)
             if duplicate is not None:
                 raise duplicate from None
             if attempt == 4:
                 raise
-            registration.checkin_code = new_checkin_code()
-    raise AssertionError("unreachable")
+    return Registered(
+        id=result.inserted_primary_key[0],
+        status=status,
+        organization_id=organization_id,
+        manage_token=values["manage_token"],
+        checkin_code=values["checkin_code"],
+        over_capacity=over_capacity,
+    )
 
 
 def lock_event(event_id: int) -> Event:
@@ -309,6 +365,46 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
+#: what :func:`register` needs to know of the course, read under its lock
+_RULE_COLUMNS = (
+    Event.id,
+    Event.status,
+    Event.start_date,
+    Event.registration_opens_at,
+    Event.registration_closes_at,
+    Event.capacity,
+    Event.approval_required,
+    Event.waitlist_enabled,
+)
+
+
+_LOCK_RULES = select(*_RULE_COLUMNS).where(Event.id == bindparam("id")).with_for_update()
+
+
+def _lock_course_rules(event_id: int) -> Any:
+    """The course's rule columns, its row locked (``begin_write`` first, as :func:`lock_event`)."""
+    begin_write(db.session)
+    rules = db.session.connection().execute(_LOCK_RULES, {"id": event_id}).first()
+    if rules is None:
+        raise RegistrationClosed()
+    return rules
+
+
+def _decide(rules: Any, source: RegistrationSource, has_seat: bool) -> RegistrationStatus:
+    """The status of a new registration (SPEC rule order); :class:`EventFull` when none fits."""
+    if source == RegistrationSource.WALK_IN:
+        return RegistrationStatus.CONFIRMED  # at the door: flagged over capacity when no seat
+    if rules.approval_required:
+        if not has_seat and not rules.waitlist_enabled:
+            raise EventFull()
+        return RegistrationStatus.PENDING
+    if has_seat:
+        return RegistrationStatus.CONFIRMED
+    if rules.waitlist_enabled:
+        return RegistrationStatus.WAITLISTED
+    raise EventFull()
+
+
 def register(
     event_id: int,
     data: RegistrationInput,
@@ -317,16 +413,20 @@ def register(
     actor: User | None,
     manage_token: str | None = None,
     locale: str | None = None,
-) -> Registration:
+) -> Registered:
     """Register a participant: one decision in one writer transaction.
 
     Order: normalise and check the input (:class:`InvalidRegistration`); lock the course; refuse
     a closed course for online registrations (:class:`RegistrationClosed`) and a phone or e-mail
-    already registered (:class:`AlreadyRegistered`); then approval on -> pending; a free seat in
-    the course and the unit's quota -> confirmed; otherwise waitlisted, or :class:`EventFull`
-    when the waiting list is off. ``manage_token`` lets the web view derive an idempotent token
-    (see ``views._manage_token_for``); by default it is ``secrets.token_urlsafe(32)``.
+    already registered (:class:`AlreadyRegistered`); then a walk-in -> confirmed (flagged
+    ``over_capacity`` without a free seat); approval on -> pending; a free seat in the course and
+    the unit's quota -> confirmed; otherwise waitlisted, or :class:`EventFull` when the waiting
+    list is off. ``manage_token`` lets the web view derive an idempotent token (see
+    ``tokens.derived_manage_token``); by default it is ``secrets.token_urlsafe(32)``.
     ``locale`` is kept in the audit entry so later mail uses the participant's language.
+
+    Thousands of people register in the first hour, so this runs a handful of Core statements
+    while it holds the lock, and no ORM flush.
     """
     clean_data, errors = normalise_input(data)
     if source == RegistrationSource.ONLINE and not clean_data.consent:
@@ -336,48 +436,43 @@ def register(
     if errors:
         raise InvalidRegistration(errors)
 
-    event = lock_event(event_id)
-    if source == RegistrationSource.ONLINE and not registration_is_open(event):
+    rules = _lock_course_rules(event_id)
+    if source == RegistrationSource.ONLINE and not registration_is_open(rules):
         raise RegistrationClosed()
-    if event.status == EventStatus.ARCHIVED:
+    if rules.status == EventStatus.ARCHIVED:
         raise RegistrationClosed()
-    duplicate = find_duplicate(event.id, clean_data.phone, clean_data.email)
+    duplicate = find_duplicate(event_id, clean_data.phone, clean_data.email)
     if duplicate is not None:
         raise duplicate
 
     organization_id = resolve_organization(clean_data.organization, actor)
-    has_seat = fits(event, organization_id)
-    if event.approval_required:
-        if not has_seat and not event.waitlist_enabled:
-            raise EventFull()
-        status = RegistrationStatus.PENDING
-    elif has_seat:
-        status = RegistrationStatus.CONFIRMED
-    elif event.waitlist_enabled:
-        status = RegistrationStatus.WAITLISTED
-    else:
-        raise EventFull()
-
-    registration = insert_registration(
-        event.id,
+    has_seat = fits(event_id, rules.capacity, organization_id)
+    status = _decide(rules, source, has_seat)
+    over_capacity = source == RegistrationSource.WALK_IN and not has_seat
+    registered = insert_registration(
+        event_id,
         clean_data,
         organization_id=organization_id,
         status=status,
         source=source,
         manage_token=manage_token,
+        over_capacity=over_capacity,
     )
     details: dict[str, Any] = {"status": status.value, "source": source.value}
+    if source == RegistrationSource.WALK_IN:
+        details.update(over_capacity=over_capacity, consent="recorded by staff")
     if locale:
         details["locale"] = locale
     record(
         actor,
         "registration.create",
-        registration,
-        event_id=event.id,
+        object_type="Registration",
+        object_id=registered.id,
+        event_id=event_id,
         details=details,
         actor_label=None if actor else PARTICIPANT,
     )
-    return registration
+    return registered
 
 
 def registration_by_token(token: str) -> Registration | None:

@@ -32,13 +32,29 @@ from markupsafe import Markup
 SESSION_KEY = "registration_nonce"
 
 
-def session_nonce(session: MutableMapping[str, Any]) -> str:
-    """The random nonce kept in this browser's (signed) session, created on first use."""
+def existing_nonce(session: MutableMapping[str, Any]) -> str | None:
+    """The random nonce this browser's (signed) session got with the form page, if any."""
     nonce = session.get(SESSION_KEY)
-    if not isinstance(nonce, str) or len(nonce) < 16:
+    return nonce if isinstance(nonce, str) and len(nonce) >= 16 else None
+
+
+def session_nonce(session: MutableMapping[str, Any]) -> str:
+    """The nonce of :func:`existing_nonce`, created when the session has none (call it when the
+    form is shown: a double click comes from a page that was shown)."""
+    nonce = existing_nonce(session)
+    if nonce is None:
         nonce = secrets.token_urlsafe(16)
         session[SESSION_KEY] = nonce
     return nonce
+
+
+def manage_token_for(secret_key: str | bytes, nonce: str | None, event_id: int, phone: str) -> str:
+    """The token of a new registration from the public form: derived when the browser brought
+    the nonce of the form page it was shown, else random (a submission without the session
+    cannot be told apart from someone else's, so it never matches an existing registration)."""
+    if nonce is None:
+        return secrets.token_urlsafe(32)
+    return derived_manage_token(secret_key, nonce, event_id, phone)
 
 
 def derived_manage_token(secret_key: str | bytes, nonce: str, event_id: int, phone: str) -> str:

@@ -28,6 +28,7 @@ from ..common.time import utcnow
 from ..events.models import Event
 from ..events.models import EventStatus
 from ..events.services import registration_is_open
+from ..events.services import registration_window
 from ..extensions import db
 from ..extensions import limiter
 from ..mail.messages import MailKind
@@ -42,7 +43,8 @@ from .forms import ResendLinkForm
 from .models import Registration
 from .models import RegistrationSource
 from .models import RegistrationStatus
-from .tokens import derived_manage_token
+from .tokens import existing_nonce
+from .tokens import manage_token_for
 from .tokens import qr_svg
 from .tokens import same_token
 from .tokens import session_nonce
@@ -61,6 +63,14 @@ def _public_event(slug: str) -> Event:
     return db.one_or_404(select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT))
 
 
+def _window(slug: str) -> Any:
+    """The course's id and registration window (:func:`registration_window`); 404 as above."""
+    window = registration_window(slug)
+    if window is None:
+        abort(404)
+    return window
+
+
 def _closed(event: Event) -> str:
     opens_at = event.registration_opens_at
     later = event.status == EventStatus.PUBLISHED and opens_at is not None and opens_at > utcnow()
@@ -77,19 +87,20 @@ def _no_store(response: Any) -> Any:
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
 def register(slug: str) -> Any:
-    event = _public_event(slug)
-    if not registration_is_open(event):
-        return _closed(event)
+    # A submission that registers never loads the course as an object: only its window here
+    # and its rules under the lock (services.register). Pages that are shown load it.
+    window = _window(slug)
+    if not registration_is_open(window):
+        return _closed(_public_event(slug))
     form = RegistrationForm()
-    nonce = session_nonce(session)
     duplicate_of: str | None = None
     if form.validate_on_submit() and form.cleaned is not None:
-        token = derived_manage_token(
-            current_app.config["SECRET_KEY"], nonce, event.id, form.cleaned.phone
+        token = manage_token_for(
+            current_app.config["SECRET_KEY"], existing_nonce(session), window.id, form.cleaned.phone
         )
         try:
-            registration = services.register(
-                event.id,
+            registered = services.register(
+                window.id,
                 form.cleaned,
                 source=RegistrationSource.ONLINE,
                 actor=None,
@@ -110,15 +121,17 @@ def register(slug: str) -> Any:
                 form[name].errors.append(message)
         except services.RegistrationClosed:
             db.session.rollback()
-            return _closed(event)
+            return _closed(_public_event(slug))
         except services.RegistrationError as error:
             db.session.rollback()
             flash(str(error.message), "danger")
         else:
-            # Nothing below reloads the committed row unless there is mail to send.
             if form.cleaned.email:
-                notify_status(registration, locale=str(get_locale()))
+                registration = db.session.get(Registration, registered.id)
+                if registration is not None:
+                    notify_status(registration, locale=str(get_locale()))
             return redirect(url_for(".manage", token=token), 303)
+    session_nonce(session)  # the form page gives the browser its nonce
     resend_form = None
     if duplicate_of is not None:
         resend_form = ResendLinkForm(
@@ -126,7 +139,7 @@ def register(slug: str) -> Any:
         )
     return render_template(
         "registration/form.html",
-        event=event,
+        event=_public_event(slug),
         form=form,
         resend_form=resend_form,
         duplicate_of=duplicate_of,
