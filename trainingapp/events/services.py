@@ -16,7 +16,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import Select
-from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -67,23 +66,6 @@ def past_public_events() -> Select[tuple[Event]]:
     )
 
 
-#: what the registration form checks before it reads a submission (a statement built once:
-#: it runs on every registration, and building costs more than running it)
-_REGISTRATION_WINDOW = select(
-    Event.id,
-    Event.status,
-    Event.start_date,
-    Event.registration_opens_at,
-    Event.registration_closes_at,
-).where(Event.slug == bindparam("slug"), Event.status != EventStatus.DRAFT)
-
-
-def registration_window(slug: str) -> Any:
-    """The id, status and registration window of the course at ``slug`` (a row), or None for a
-    draft or unknown course. :func:`registration_is_open` accepts it."""
-    return db.session.connection().execute(_REGISTRATION_WINDOW, {"slug": slug}).first()
-
-
 def public_event_by_slug(slug: str) -> Select[tuple[Event]]:
     """The course with its agenda loaded in a fixed number of queries."""
     return (
@@ -104,7 +86,10 @@ def public_event_by_slug(slug: str) -> Select[tuple[Event]]:
 
 
 def registration_is_open(event: Event | Any, now: datetime | None = None) -> bool:
-    """Published, before the course starts, and inside the registration window if one is set."""
+    """Published, before the course starts, and inside the registration window if one is set.
+
+    ``event`` may be any object with the course's ``status``, ``start_date`` and
+    ``registration_opens_at``/``_closes_at`` (the registration service passes a row)."""
     moment = now or utcnow()
     if event.status != EventStatus.PUBLISHED or event.start_date < local_today():
         return False

@@ -8,9 +8,10 @@ Why derived: a double-clicked submit sends two requests with the same session co
 browser shows only the second response. The first request registers; the second finds the phone
 already registered. If the second request can prove it comes from the same browser session, it
 may show the same registration page instead of a "duplicate" message. The proof is the token
-itself: ``HMAC(SECRET_KEY, session nonce | course | phone)``. Only a request that carries that
-browser's signed session (holding the random nonce) can produce the token of an existing
-registration, so someone else typing the same phone never sees the link.
+itself: ``HMAC(SECRET_KEY, session nonce | course slug | phone)``. Only a request that carries
+that browser's signed session (holding the random nonce, given with the form page) can produce
+the token of an existing registration, so someone else typing the same phone never sees the link.
+A submission without the nonce gets a random token (:func:`manage_token_for`).
 
 QR payload: the check-in code itself (6 characters from ``CHECKIN_ALPHABET``, unique within the
 course), no URL. The check-in page of a course reads it as typed text: upper-case it, drop spaces
@@ -48,19 +49,21 @@ def session_nonce(session: MutableMapping[str, Any]) -> str:
     return nonce
 
 
-def manage_token_for(secret_key: str | bytes, nonce: str | None, event_id: int, phone: str) -> str:
+def manage_token_for(
+    secret_key: str | bytes, nonce: str | None, course: int | str, phone: str
+) -> str:
     """The token of a new registration from the public form: derived when the browser brought
     the nonce of the form page it was shown, else random (a submission without the session
     cannot be told apart from someone else's, so it never matches an existing registration)."""
     if nonce is None:
         return secrets.token_urlsafe(32)
-    return derived_manage_token(secret_key, nonce, event_id, phone)
+    return derived_manage_token(secret_key, nonce, course, phone)
 
 
-def derived_manage_token(secret_key: str | bytes, nonce: str, event_id: int, phone: str) -> str:
+def derived_manage_token(secret_key: str | bytes, nonce: str, course: int | str, phone: str) -> str:
     key = secret_key.encode() if isinstance(secret_key, str) else secret_key
     digest = hmac.new(
-        key, f"manage-token|{nonce}|{event_id}|{phone}".encode(), hashlib.sha256
+        key, f"manage-token|{nonce}|{course}|{phone}".encode(), hashlib.sha256
     ).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 

@@ -28,7 +28,6 @@ from ..common.time import utcnow
 from ..events.models import Event
 from ..events.models import EventStatus
 from ..events.services import registration_is_open
-from ..events.services import registration_window
 from ..extensions import db
 from ..extensions import limiter
 from ..mail.messages import MailKind
@@ -41,7 +40,6 @@ from .forms import CancelForm
 from .forms import RegistrationForm
 from .forms import ResendLinkForm
 from .models import Registration
-from .models import RegistrationSource
 from .models import RegistrationStatus
 from .tokens import existing_nonce
 from .tokens import manage_token_for
@@ -63,14 +61,6 @@ def _public_event(slug: str) -> Event:
     return db.one_or_404(select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT))
 
 
-def _window(slug: str) -> Any:
-    """The course's id and registration window (:func:`registration_window`); 404 as above."""
-    window = registration_window(slug)
-    if window is None:
-        abort(404)
-    return window
-
-
 def _closed(event: Event) -> str:
     opens_at = event.registration_opens_at
     later = event.status == EventStatus.PUBLISHED and opens_at is not None and opens_at > utcnow()
@@ -87,25 +77,17 @@ def _no_store(response: Any) -> Any:
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
 def register(slug: str) -> Any:
-    # A submission that registers never loads the course as an object: only its window here
-    # and its rules under the lock (services.register). Pages that are shown load it.
-    window = _window(slug)
-    if not registration_is_open(window):
-        return _closed(_public_event(slug))
     form = RegistrationForm()
     duplicate_of: str | None = None
+    # A valid submission goes straight to the service, which finds the course by its slug under
+    # the lock and checks the window there; the course is loaded as an object only for a page.
     if form.validate_on_submit() and form.cleaned is not None:
         token = manage_token_for(
-            current_app.config["SECRET_KEY"], existing_nonce(session), window.id, form.cleaned.phone
+            current_app.config["SECRET_KEY"], existing_nonce(session), slug, form.cleaned.phone
         )
         try:
-            registered = services.register(
-                window.id,
-                form.cleaned,
-                source=RegistrationSource.ONLINE,
-                actor=None,
-                manage_token=token,
-                locale=str(get_locale()),
+            registered = services.register_online(
+                slug, form.cleaned, manage_token=token, locale=str(get_locale())
             )
             db.session.commit()
         except services.AlreadyRegistered as error:
@@ -121,7 +103,7 @@ def register(slug: str) -> Any:
                 form[name].errors.append(message)
         except services.RegistrationClosed:
             db.session.rollback()
-            return _closed(_public_event(slug))
+            return _closed(_public_event(slug))  # a draft or unknown course: 404 there
         except services.RegistrationError as error:
             db.session.rollback()
             flash(str(error.message), "danger")
@@ -131,6 +113,9 @@ def register(slug: str) -> Any:
                 if registration is not None:
                     notify_status(registration, locale=str(get_locale()))
             return redirect(url_for(".manage", token=token), 303)
+    event = _public_event(slug)
+    if not registration_is_open(event):
+        return _closed(event)
     session_nonce(session)  # the form page gives the browser its nonce
     resend_form = None
     if duplicate_of is not None:
@@ -139,7 +124,7 @@ def register(slug: str) -> Any:
         )
     return render_template(
         "registration/form.html",
-        event=_public_event(slug),
+        event=event,
         form=form,
         resend_form=resend_form,
         duplicate_of=duplicate_of,
