@@ -13,7 +13,9 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from trainingapp import create_app
+from trainingapp.audit.models import AuditEntry
 from trainingapp.common.time import utcnow
+from trainingapp.events.models import Event
 from trainingapp.events.models import EventStatus
 from trainingapp.extensions import db
 from trainingapp.organizations.models import Organization
@@ -277,6 +279,70 @@ def test_cancel_needs_confirmation_and_promotes(app, client, make_event, outbox)
         as_text=True
     )
     assert client.post(f"/r/{first.manage_token}/cancel").status_code == 303
+
+
+def test_register_again_after_cancelling(app, client, make_event, outbox):
+    make_event(capacity=1)
+    post(client, email="an@example.vn")
+    (first,) = registrations(app)
+    assert "Register again" not in client.get(f"/r/{first.manage_token}").get_data(as_text=True)
+    client.post(f"/r/{first.manage_token}/cancel")
+    page = client.get(f"/r/{first.manage_token}").get_data(as_text=True)
+    assert "Register again" in page
+    # Someone else takes the only seat meanwhile: coming back means the waiting list.
+    post(app.test_client(), phone="0912345678", email="binh@example.vn", full_name="Trần Bình")
+    response = client.post(f"/r/{first.manage_token}/register-again")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/r/{first.manage_token}")
+    first, other = registrations(app)
+    assert (first.status, other.status) == (
+        RegistrationStatus.WAITLISTED,
+        RegistrationStatus.CONFIRMED,
+    )
+    assert (
+        "waiting list" in read_mail(outbox)[-1]["Subject"].lower()
+        or "chờ" in (read_mail(outbox)[-1]["Subject"])
+    )
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.object_id == first.id)
+        ).all()
+    assert actions[-1] == "registration.register_again"
+    # Active again: no second "register again", and a repeated POST changes nothing.
+    assert client.post(f"/r/{first.manage_token}/register-again").status_code == 303
+    assert registrations(app)[0].status == RegistrationStatus.WAITLISTED
+    assert len(registrations(app)) == 2
+
+
+def test_register_again_refused_when_full_without_waitlist_or_closed(app, client, make_event):
+    event_id = make_event(capacity=1, waitlist_enabled=False)
+    post(client)
+    (first,) = registrations(app)
+    client.post(f"/r/{first.manage_token}/cancel")
+    post(app.test_client(), phone="0912345678", email="binh@example.vn", full_name="Trần Bình")
+    page = client.post(f"/r/{first.manage_token}/register-again", follow_redirects=True)
+    assert "the course is full" in page.get_data(as_text=True)
+    assert registrations(app)[0].status == RegistrationStatus.CANCELLED
+    with app.app_context():
+        db.session.get(Event, event_id).status = EventStatus.CLOSED
+        db.session.commit()
+    assert "Register again" not in client.get(f"/r/{first.manage_token}").get_data(as_text=True)
+    page = client.post(f"/r/{first.manage_token}/register-again", follow_redirects=True)
+    assert "Registration for this course is closed." in page.get_data(as_text=True)
+    assert registrations(app)[0].status == RegistrationStatus.CANCELLED
+
+
+def test_rejected_registration_cannot_come_back(app, client, make_event):
+    make_event(approval_required=True)
+    post(client)
+    (first,) = registrations(app)
+    with app.app_context():
+        db.session.get(Registration, first.id).status = RegistrationStatus.REJECTED
+        db.session.commit()
+    assert "Register again" not in client.get(f"/r/{first.manage_token}").get_data(as_text=True)
+    page = client.post(f"/r/{first.manage_token}/register-again", follow_redirects=True)
+    assert "cannot be taken up again" in page.get_data(as_text=True)
+    assert registrations(app)[0].status == RegistrationStatus.REJECTED
 
 
 def test_organizations_json(app, client, make_event, make_org):

@@ -104,3 +104,7 @@ class ResendLinkForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     submit = SubmitField(_l("Yes, cancel my registration"))
+
+
+class RegisterAgainForm(FlaskForm):
+    submit = SubmitField(_l("Register again"))

@@ -611,6 +611,32 @@ def cancel(registration_id: int, actor: User | None) -> CancelResult:
     return CancelResult(registration, changed=True, promoted=promoted)
 
 
+def register_again(registration_id: int) -> Registration:
+    """Take up a cancelled registration again, from the participant's own page, while the course
+    takes registrations: decided as a new one would be (pending, confirmed or waitlisted, or
+    :class:`EventFull`), with the seat rules under the course lock. The phone and e-mail stay
+    the registration's, so rule 2 (one registration per person) holds; a rejected or anonymised
+    registration cannot come back (:class:`RegistrationError`)."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise RegistrationError(_l("This registration does not exist."))
+    rules = _lock_course_rules(_LOCK_BY_ID, registration.event_id)
+    registration = db.session.scalars(
+        select(Registration)
+        .where(Registration.id == registration_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if registration.status != RegistrationStatus.CANCELLED or registration.anonymised_at:
+        raise RegistrationError(_l("This registration cannot be taken up again."))
+    if not registration_is_open(rules):
+        raise RegistrationClosed()
+    has_seat = fits(rules.id, rules.capacity, registration.organization_id)
+    status = _decide(rules, RegistrationSource.ONLINE, has_seat)
+    set_status(registration, status, None, "registration.register_again")
+    db.session.flush()
+    return registration
+
+
 @dataclass
 class DecisionResult:
     confirmed: list[Registration] = field(default_factory=list)

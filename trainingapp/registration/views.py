@@ -37,6 +37,7 @@ from ..organizations.services import suggest_organizations
 from . import services
 from .calendar import calendar_for
 from .forms import CancelForm
+from .forms import RegisterAgainForm
 from .forms import RegistrationForm
 from .forms import ResendLinkForm
 from .models import Registration
@@ -188,6 +189,14 @@ def _can_cancel(registration: Registration) -> bool:
     return registration.status in ACTIVE and registration.event.end_date >= local_today()
 
 
+def _can_register_again(registration: Registration) -> bool:
+    return (
+        registration.status == RegistrationStatus.CANCELLED
+        and registration.anonymised_at is None
+        and registration_is_open(registration.event)
+    )
+
+
 @bp.get("/r/<token>")
 def manage(token: str) -> Any:
     registration = _by_token(token)
@@ -204,6 +213,7 @@ def manage(token: str) -> Any:
             event=event,
             qr=qr,
             can_cancel=_can_cancel(registration),
+            register_again_form=RegisterAgainForm() if _can_register_again(registration) else None,
         )
     )
     return _no_store(response)
@@ -221,6 +231,25 @@ def calendar(token: str) -> Any:
         f'attachment; filename="{registration.event.slug}.ics"'
     )
     return _no_store(response)
+
+
+@bp.post("/r/<token>/register-again")
+@limiter.limit(_registration_limit)
+def register_again(token: str) -> Any:
+    """A cancelled registration taken up again (the rules decide its new status)."""
+    registration = _by_token(token)
+    form = RegisterAgainForm()
+    if form.validate_on_submit():
+        try:
+            registration = services.register_again(registration.id)
+            db.session.commit()
+        except services.RegistrationError as error:
+            db.session.rollback()
+            flash(str(error.message), "warning")
+        else:
+            notify_status(registration)
+            flash(_("Your registration is active again."), "success")
+    return redirect(url_for(".manage", token=token), 303)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
