@@ -28,9 +28,20 @@ GENDER_CHOICES = [
 ]
 
 
+class MarkedRequired:
+    """Marks a field required (an asterisk on its label) without checking it: ``normalise``
+    decides, with the same message for every caller."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        return None
+
+
 class RegistrationForm(FlaskForm):
     full_name = StringField(
         _l("Full name"),
+        validators=[MarkedRequired()],
         render_kw={"autocomplete": "name", "autocapitalize": "words", "spellcheck": "false"},
     )
     gender = RadioField(
@@ -45,11 +56,15 @@ class RegistrationForm(FlaskForm):
     )
     organization = StringField(
         _l("Organization"),
+        validators=[MarkedRequired()],
         render_kw={"autocomplete": "organization", "list": "organization-suggestions"},
     )
-    position = StringField(_l("Position"), render_kw={"autocomplete": "organization-title"})
+    position = StringField(
+        _l("Position (optional)"), render_kw={"autocomplete": "organization-title"}
+    )
     phone = TelField(
         _l("Phone number"),
+        validators=[MarkedRequired()],
         render_kw={"inputmode": "tel", "autocomplete": "tel", "placeholder": "0905 123 456"},
     )
     email = EmailField(
