@@ -16,7 +16,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import Select
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -33,7 +32,7 @@ from ..common.time import utcnow
 from ..extensions import db
 from ..organizations.models import Organization
 from ..registration.models import Registration
-from ..registration.models import RegistrationStatus
+from ..registration.seats import count_confirmed
 from .models import Event
 from .models import EventSession
 from .models import EventStatus
@@ -167,19 +166,6 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
-
-
-def count_confirmed(event: Event) -> int:
-    """Confirmed registrations of the course (the number the capacity is measured against)."""
-    return (
-        db.session.scalar(
-            select(func.count(Registration.id)).where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
-        or 0
-    )
 
 
 def slug_for(title: str) -> str:

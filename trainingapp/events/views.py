@@ -10,7 +10,7 @@ from flask import render_template
 from flask import request
 
 from ..extensions import db
-from ..registration.services import seats_left
+from ..registration.seats import seats_left
 from .services import past_public_events
 from .services import public_event_by_slug
 from .services import registration_is_open

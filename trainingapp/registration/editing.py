@@ -30,9 +30,9 @@ from .models import RegistrationSource
 from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
+from .seats import Seats
 from .services import InvalidRegistration
 from .services import RegistrationError
-from .services import Seats
 from .services import fill_from_waitlist
 from .services import find_duplicate
 from .services import lock_event

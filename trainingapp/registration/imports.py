@@ -10,7 +10,7 @@ saves the accepted rows in the caller's one transaction.
 ``register()`` itself is not called per row: it opens a writer transaction for each call (which
 SQLite cannot nest) and spends five queries a row. The batch here locks the course once, loads
 existing phones, e-mails, units and seats in a few queries, and decides in memory with the same
-helpers (``normalise_input``, ``Seats``, ``resolve_organization``, ``new_checkin_code``).
+helpers (``normalise_input``, ``seats.Seats``, ``resolve_organization``, ``new_checkin_code``).
 """
 
 from __future__ import annotations
@@ -54,9 +54,9 @@ from .models import RegistrationSource
 from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
+from .seats import Seats
 from .services import AlreadyRegistered
 from .services import EventFull
-from .services import Seats
 from .services import new_checkin_code
 from .services import resolve_organization
 

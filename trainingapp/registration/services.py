@@ -17,7 +17,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
-from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -35,7 +34,6 @@ from ..common.text import name_sort_key
 from ..common.time import utcnow
 from ..events.models import Event
 from ..events.models import EventStatus
-from ..events.models import Quota
 from ..events.services import registration_is_open
 from ..extensions import db
 from ..organizations.models import Organization
@@ -46,6 +44,8 @@ from .models import RegistrationSource
 from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
+from .seats import Seats
+from .seats import fits
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -99,22 +99,6 @@ class InvalidRegistration(RegistrationError):  # noqa: N818  (names from STYLE.m
         self.errors = errors
 
 
-def count_confirmed(event: Event) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Registration.id)).where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
-        or 0
-    )
-
-
-def seats_left(event: Event) -> int:
-    return max(event.capacity - count_confirmed(event), 0)
-
-
 # --- organizations typed by participants ------------------------------------------------------
 
 
@@ -154,85 +138,6 @@ def resolve_organization(name: str, actor: User | None) -> int:
         actor_label=None if actor else PARTICIPANT,
     )
     return org.id
-
-
-# --- seats --------------------------------------------------------------------------------------
-
-
-class Seats:
-    """Confirmed seats of a course per unit, and its quotas: two queries, then counted in memory.
-
-    Build it only while holding the course lock, so the numbers stay true until commit.
-    """
-
-    def __init__(self, event: Event) -> None:
-        self.capacity = event.capacity
-        rows = db.session.execute(
-            select(Registration.organization_id, func.count(Registration.id))
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-            .group_by(Registration.organization_id)
-        ).all()
-        self.per_unit: dict[int | None, int] = {org_id: count for org_id, count in rows}
-        self.total = sum(self.per_unit.values())
-        self.quotas: dict[int, int] = {
-            org_id: seats
-            for org_id, seats in db.session.execute(
-                select(Quota.organization_id, Quota.seats).where(Quota.event_id == event.id)
-            ).all()
-        }
-
-    def fits(self, organization_id: int | None) -> bool:
-        """A free seat in the course and in the unit's quota (a unit without one: course only)."""
-        if self.total >= self.capacity:
-            return False
-        quota = self.quotas.get(organization_id) if organization_id is not None else None
-        return quota is None or self.per_unit.get(organization_id, 0) < quota
-
-    def take(self, organization_id: int | None) -> None:
-        self.total += 1
-        self.per_unit[organization_id] = self.per_unit.get(organization_id, 0) + 1
-
-
-_CONFIRMED = (Registration.event_id == bindparam("event_id")) & (
-    Registration.status == RegistrationStatus.CONFIRMED
-)
-_QUOTA = (
-    select(Quota.seats)
-    .where(
-        Quota.event_id == bindparam("event_id"),
-        Quota.organization_id == bindparam("organization_id"),
-    )
-    .scalar_subquery()
-)
-_SEATS_TAKEN = select(
-    select(func.count()).where(_CONFIRMED).scalar_subquery().label("total"),
-    # Counted only for a unit that has a quota (most have none): a count is a scan.
-    select(func.count())
-    .where(
-        _CONFIRMED,
-        Registration.organization_id == bindparam("organization_id"),
-        _QUOTA.is_not(None),
-    )
-    .scalar_subquery()
-    .label("of_unit"),
-    _QUOTA.label("quota"),
-)
-
-
-def fits(event_id: int, capacity: int, organization_id: int | None) -> bool:
-    """One query: a free seat in the course and in the unit's quota (a unit without one: course
-    only). The caller holds the course lock."""
-    seats = (
-        db.session.connection()
-        .execute(_SEATS_TAKEN, {"event_id": event_id, "organization_id": organization_id})
-        .one()
-    )
-    if seats.total >= capacity:
-        return False
-    return organization_id is None or seats.quota is None or seats.of_unit < seats.quota
 
 
 def new_checkin_code() -> str:
