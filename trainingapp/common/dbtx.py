@@ -17,6 +17,8 @@ from sqlalchemy.orm import scoped_session
 from sqlalchemy.sql.expression import Executable
 
 IMMEDIATE = "sqlite_begin_immediate"
+#: a session, or Flask-SQLAlchemy's ``db.session`` (a scoped_session of its own Session class)
+AnySession = Session | scoped_session[Any]
 #: ``session.info`` flag: the open transaction has written (flushed or run INSERT/UPDATE/DELETE)
 _WROTE = "dbtx_wrote"
 
@@ -66,7 +68,7 @@ def configure_engine(engine: Engine, busy_timeout: int) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def lock_row(session: Session, model: type[Any], pk: int) -> Any:
+def lock_row(session: AnySession, model: type[Any], pk: int) -> Any:
     """Load ``model`` row ``pk`` holding a write lock until the transaction ends.
 
     On PostgreSQL this is ``SELECT ... FOR UPDATE``. On SQLite the whole transaction must have been
@@ -81,7 +83,7 @@ def lock_row(session: Session, model: type[Any], pk: int) -> Any:
 
 
 def execute_write(
-    session: Session | scoped_session[Session],
+    session: AnySession,
     statement: Executable,
     parameters: dict[str, Any] | None = None,
 ) -> Any:
@@ -93,7 +95,7 @@ def execute_write(
     return session.connection().execute(statement, parameters)
 
 
-def begin_write(session: Session | scoped_session[Session]) -> None:
+def begin_write(session: AnySession) -> None:
     """Open the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite).
 
     Call before the first query of a unit of work that counts and then inserts. If the session
