@@ -57,7 +57,7 @@ def load_mapping() -> tuple[
 ]:
     """``babel.cfg`` as (method map, options map, keywords, comment tags)."""
     with MAPPING_FILE.open(encoding="utf-8") as f:
-        method_map, options_map = parse_mapping_cfg(f, str(MAPPING_FILE))
+        method_map, options_map = parse_mapping_cfg(f, str(MAPPING_FILE))  # type: ignore[no-untyped-call]
     # Lift per-section keywords and comment tags to the whole run (older Babel ignores them per
     # section, so an `_l("...")` string would be missed silently).
     keywords: dict[str, Any] = dict(DEFAULT_KEYWORDS)

@@ -102,7 +102,7 @@ def format_value(value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return str(_("yes") if value else _("no"))
     if isinstance(value, dict):
         return ", ".join(f"{field_label(str(k))}: {format_value(v)}" for k, v in value.items())
     if isinstance(value, list):
@@ -157,7 +157,7 @@ def audit_query(
     action: str | None = None,
     start: date | None = None,
     end: date | None = None,
-) -> Select[tuple[AuditEntry]]:
+) -> Select[AuditEntry]:
     """Entries newest first. ``start``/``end`` are local calendar days, both included."""
     query = select(AuditEntry)
     if event_id:

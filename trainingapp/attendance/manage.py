@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask import abort
 from flask import flash
 from flask import g
 from flask import jsonify
@@ -98,7 +99,7 @@ def _recall() -> CheckInResult | None:
     if not isinstance(stored, dict):
         return None
     try:
-        outcome = Outcome(stored.get("outcome"))
+        outcome = Outcome(str(stored.get("outcome")))
     except ValueError:
         return None
     registration_id = _int_arg(stored.get("registration_id"))
@@ -188,13 +189,23 @@ def checkin_code(event_id: int) -> Any:
                 flash(message, "warning")
         return redirect(_checkin_url(event_session), 303)
     method = CheckInMethod.QR if form.via.data == "camera" else CheckInMethod.CODE
-    services.begin_checkin()
-    event_session = db.session.get(EventSession, event_session.id)
+    event_session = _reloaded_for_checkin(event_session)
     result = services.check_in_by_code(
         event_id, event_session, form.code.data or "", method, current_user
     )
     db.session.commit()
     return _respond(result, event_session)
+
+
+def _reloaded_for_checkin(event_session: EventSession) -> EventSession:
+    """Open the check-in transaction and load the session again in it (404 if it was deleted
+    meanwhile)."""
+    session_id = event_session.id
+    services.begin_checkin()
+    reloaded = db.session.get(EventSession, session_id)
+    if reloaded is None:
+        abort(404)
+    return reloaded
 
 
 @attendance_bp.post("/events/<int:event_id>/checkin/<int:registration_id>")
@@ -206,8 +217,7 @@ def checkin_one(event_id: int, registration_id: int) -> Any:
         flash(_("Choose a session first."), "warning")
         return redirect(url_for(".checkin", event_id=event_id), 303)
     q = (form.q.data or "")[:100]
-    services.begin_checkin()
-    event_session = db.session.get(EventSession, event_session.id)
+    event_session = _reloaded_for_checkin(event_session)
     result = services.check_in_by_id(
         event_id, event_session, registration_id, CheckInMethod.SEARCH, current_user
     )

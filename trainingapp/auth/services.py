@@ -108,7 +108,7 @@ def _check_new_password(password: str, field: str = "password") -> None:
         )
 
 
-def list_users(term: str | None = None) -> Select[tuple[User]]:
+def list_users(term: str | None = None) -> Select[User]:
     """Accounts for the admin list, searched by e-mail or name; active ones first."""
     query = select(User)
     if term := clean(term):

@@ -29,7 +29,7 @@ bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "warning"
-login_manager.login_message = _l("Please sign in to see this page.")  # type: ignore[assignment]
+login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.localize_callback = str  # translate the lazy message when it is flashed
 
 

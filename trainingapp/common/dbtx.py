@@ -104,6 +104,7 @@ def begin_write(session: AnySession) -> None:
     """
     if isinstance(session, scoped_session):
         session = session()
+    assert isinstance(session, Session)
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return

@@ -211,5 +211,6 @@ def _arrival(rng: random.Random, event_session: EventSession) -> datetime:
 
 
 def _method(rng: random.Random) -> CheckInMethod:
-    methods, weights = zip(*CHECKIN_METHODS, strict=True)
+    methods = [method for method, _weight in CHECKIN_METHODS]
+    weights = [weight for _method, weight in CHECKIN_METHODS]
     return rng.choices(methods, weights)[0]

@@ -127,7 +127,7 @@ def clone_event(actor: User | None, source: Event, data: CloneData) -> Event:
     return event
 
 
-def event_for_clone(event_id: int) -> Select[tuple[Event]]:
+def event_for_clone(event_id: int) -> Select[Event]:
     """The course with everything a clone copies, loaded in a fixed number of queries."""
     return (
         select(Event)

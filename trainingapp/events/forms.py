@@ -55,10 +55,11 @@ class _BlankIsNone:
     Optional), anything unreadable gets our own message."""
 
     invalid_message: Any = _l("Enter a valid value.")
+    data: Any
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not "".join(str(v) for v in valuelist).strip():
-            self.data = None  # type: ignore[attr-defined]
+            self.data = None
             return
         try:
             super().process_formdata(valuelist)  # type: ignore[misc]

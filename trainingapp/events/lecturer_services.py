@@ -40,7 +40,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_lecturers(term: str | None = None) -> Select[tuple[Lecturer]]:
+def search_lecturers(term: str | None = None) -> Select[Lecturer]:
     """Lecturers whose name contains every word of ``term``, accent- and case-insensitively."""
     query = select(Lecturer).options(selectinload(Lecturer.organization))
     for word in fold(term).split(" "):

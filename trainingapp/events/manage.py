@@ -46,7 +46,7 @@ from .forms import StatusForm
 from .manage_blueprint import EVENT_STATUS_LABELS
 from .manage_blueprint import can_edit
 from .manage_blueprint import current_event
-from .manage_blueprint import manage_bp
+from .manage_blueprint import manage_bp as manage_bp
 from .manage_blueprint import organization_select_choices
 from .manage_blueprint import show_errors
 from .models import Event

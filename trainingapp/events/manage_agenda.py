@@ -184,8 +184,7 @@ def topic_new(event_id: int) -> Any:
     if not form.is_submitted():
         wanted = request.args.get("session_id", type=int)
         if wanted is not None and str(wanted) in {
-            choice.value
-            for choice in form.session_id.choices  # type: ignore[union-attr]
+            choice.value for choice in form.session_id.choices
         }:
             form.session_id.data = wanted
     if form.validate_on_submit():

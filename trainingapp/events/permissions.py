@@ -37,7 +37,7 @@ def can_edit_event(user: User, event: Event) -> bool:
     return event_role(user, event) == StaffRole.ORGANIZER
 
 
-def visible_events(user: User) -> Select[tuple[Event]]:
+def visible_events(user: User) -> Select[Event]:
     """Courses this account may open under /manage."""
     query = select(Event)
     if user.role == Role.ADMIN:

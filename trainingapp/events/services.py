@@ -42,7 +42,7 @@ from .models import Topic
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CLOSED)
 
 
-def upcoming_public_events() -> Select[tuple[Event]]:
+def upcoming_public_events() -> Select[Event]:
     """Published or closed courses that have not ended, soonest first."""
     return (
         select(Event)
@@ -52,7 +52,7 @@ def upcoming_public_events() -> Select[tuple[Event]]:
     )
 
 
-def past_public_events() -> Select[tuple[Event]]:
+def past_public_events() -> Select[Event]:
     """Public courses that have ended (archived ones included), latest first."""
     return (
         select(Event)
@@ -65,7 +65,7 @@ def past_public_events() -> Select[tuple[Event]]:
     )
 
 
-def public_event_by_slug(slug: str) -> Select[tuple[Event]]:
+def public_event_by_slug(slug: str) -> Select[Event]:
     """The course with its agenda loaded in a fixed number of queries."""
     return (
         select(Event)

@@ -53,7 +53,7 @@ def _positive_int(value: str | None) -> int | None:
 
 
 def _enum(kind: type[E], value: str | None) -> E | None:
-    return kind(value) if value in kind.__members__.values() else None
+    return kind(value) if value is not None and value in kind.__members__.values() else None
 
 
 def filters_from_args(args: Mapping[str, str]) -> ListFilters:

@@ -73,9 +73,10 @@ def _chosen_session(event: Event) -> EventSession | None:
         return None
     if not raw.isdigit() or len(raw) > 12:
         abort(404)
-    return db.first_or_404(
+    event_session: EventSession = db.first_or_404(
         select(EventSession).where(EventSession.id == int(raw), EventSession.event_id == event.id)
     )
+    return event_session
 
 
 FILE_CHUNK = 64 * 1024

@@ -116,7 +116,7 @@ def export_header(sessions: list[EventSession]) -> list[str]:
     ]
 
 
-def _export_query(event_id: int, filters: ListFilters) -> Select[Any]:
+def _export_query(event_id: int, filters: ListFilters) -> Select[*tuple[Any, ...]]:
     return (
         select(
             Registration.id,
@@ -197,7 +197,7 @@ def iter_registration_rows(
 
 
 def _iter_rows(
-    query: Select[Any], session_ids: list[int], labels: tuple[dict[Any, str], ...]
+    query: Select[*tuple[Any, ...]], session_ids: list[int], labels: tuple[dict[Any, str], ...]
 ) -> Iterator[list[Cell]]:
     genders, kinds, statuses, sources = labels
     # Core rows on the session's connection: the ORM adds nothing to plain columns but time.

@@ -58,7 +58,7 @@ STATUS_KIND = {
 
 
 def _subject(kind: MailKind, title: str) -> str:
-    subjects = {
+    subjects: dict[MailKind, str] = {
         MailKind.CONFIRMED: _("Registration confirmed: %(title)s", title=title),
         MailKind.PENDING: _("Registration received, pending approval: %(title)s", title=title),
         MailKind.WAITLISTED: _("You are on the waiting list: %(title)s", title=title),
@@ -94,7 +94,7 @@ def compose(registration: Registration, kind: MailKind, locale: str) -> Message:
     # Boundaries chosen here: left to the generator, each one costs a regex compile to prove it
     # absent from the text; "=_" cannot occur in the base64 bodies.
     message = MIMEMultipart("mixed", boundary=_boundary())
-    message["Subject"] = Header(subject, "utf-8")
+    message["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]  # compat32 takes it
     message["From"] = current_app.config.get("MAIL_DEFAULT_SENDER") or "trainingapp@localhost"
     message["To"] = registration.email or ""
     message["Date"] = formatdate(localtime=False)

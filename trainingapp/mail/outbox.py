@@ -77,7 +77,7 @@ def send_spooled(config: Any, path: Path) -> bool:
             return False  # another sender has it
     try:
         message = BytesParser(policy=policy.default).parsebytes(claimed.read_bytes())
-        _smtp_send(config, message)  # type: ignore[arg-type]
+        _smtp_send(config, message)
     except Exception:  # a mail server that is down must never break the caller
         log.warning("mail not sent, kept in %s", claimed.parent, exc_info=True)
         os.replace(claimed, claimed.with_suffix(".eml"))

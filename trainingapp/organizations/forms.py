@@ -28,8 +28,8 @@ def organization_choices(
     organizations: Iterable[Organization], blank: Any | None = None
 ) -> list[SelectChoice]:
     """Choices for a unit select: ``(id, name)``, led by ``(0, blank)`` when given."""
-    choices = [SelectChoice(0, blank)] if blank is not None else []  # type: ignore[arg-type]
-    choices.extend(SelectChoice(org.id, org.name) for org in organizations)  # type: ignore[arg-type]
+    choices = [SelectChoice(0, blank)] if blank is not None else []
+    choices.extend(SelectChoice(org.id, org.name) for org in organizations)
     return choices
 
 

@@ -82,7 +82,7 @@ def _contains_words(column: Any, term: str) -> list[Any]:
     ]
 
 
-def current_organizations() -> Select[tuple[Organization]]:
+def current_organizations() -> Select[Organization]:
     """Units offered to new registrations and new courses: every unit not retired, by name."""
     return (
         select(Organization)
@@ -119,7 +119,7 @@ def suggest_organizations(term: str | None, limit: int = 10) -> list[Organizatio
 
 def search_organizations(
     term: str | None = None, *, status: str = "current", kind: OrganizationKind | None = None
-) -> Select[tuple[Organization]]:
+) -> Select[Organization]:
     """The directory list: ``status`` is ``current``, ``retired``, ``review`` or ``all``."""
     query = select(Organization).options(
         selectinload(Organization.parent), selectinload(Organization.successor)
@@ -137,7 +137,7 @@ def search_organizations(
     return query.order_by(Organization.name_key, Organization.id)
 
 
-def review_queue() -> Select[tuple[Organization]]:
+def review_queue() -> Select[Organization]:
     """Units typed in by participants, oldest first."""
     return (
         select(Organization)
@@ -344,11 +344,12 @@ def reinstate_organization(actor: User | None, organization: Organization) -> No
 
 def _references() -> list[Column[Any]]:
     """Every column, in every table, that holds a foreign key to ``organizations.id``."""
-    target = Organization.__table__.c.id
+    org_table = db.metadata.tables[Organization.__tablename__]
+    target = org_table.c.id
     columns = []
     for table in db.metadata.sorted_tables:
         for fk in table.foreign_keys:
-            if fk.references(Organization.__table__) and fk.column is target:
+            if fk.references(org_table) and fk.column is target:
                 columns.append(fk.parent)
     return columns
 
@@ -384,7 +385,7 @@ def merge_organizations(
     merged_id, kept_id = merged.id, kept.id
     moved: dict[str, int] = {}
     combined: dict[str, int] = {}
-    org_table = Organization.__table__
+    org_table = db.metadata.tables[Organization.__tablename__]
     for column in _references():
         table = column.table
         label = f"{table.name}.{column.name}"
@@ -422,7 +423,9 @@ def merge_organizations(
         condition = column == merged_id
         if table is org_table:
             condition = and_(condition, table.c.id != merged_id)
-        result = db.session.execute(update(table).where(condition).values({column.name: kept_id}))
+        result = db.session.connection().execute(
+            update(table).where(condition).values({column.name: kept_id})
+        )
         if result.rowcount:
             moved[label] = result.rowcount
     details: dict[str, Any] = {
@@ -452,5 +455,5 @@ def organization_counts() -> dict[str, int]:
     return {"current": row[0], "retired": row[1], "review": row[2]}
 
 
-def exclude_ids(query: Select[tuple[Organization]], *ids: int) -> Select[tuple[Organization]]:
+def exclude_ids(query: Select[Organization], *ids: int) -> Select[Organization]:
     return query.where(Organization.id.not_in(ids)) if ids else query

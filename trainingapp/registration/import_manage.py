@@ -419,13 +419,15 @@ def _post_confirm(event_id: int) -> Any:
 
 
 def _refused_message(plan: imports.Plan) -> str:
-    return ngettext(
-        "Nothing was imported: %(num)d row cannot be imported (row %(rows)s). Correct the "
-        "file and upload it again, or tick “skip” to import only the other rows.",
-        "Nothing was imported: %(num)d rows cannot be imported (rows %(rows)s). Correct the "
-        "file and upload it again, or tick “skip” to import only the other rows.",
-        len(plan.refused),
-        rows=imports.problem_lines(plan),
+    return str(
+        ngettext(
+            "Nothing was imported: %(num)d row cannot be imported (row %(rows)s). Correct the "
+            "file and upload it again, or tick “skip” to import only the other rows.",
+            "Nothing was imported: %(num)d rows cannot be imported (rows %(rows)s). Correct the "
+            "file and upload it again, or tick “skip” to import only the other rows.",
+            len(plan.refused),
+            rows=imports.problem_lines(plan),
+        )
     )
 
 
@@ -484,11 +486,12 @@ def _run_import(
 
 
 def _summary(counts: dict[str, int]) -> str:
-    return ngettext(
+    imported = ngettext(
         "%(num)d participant imported",
         "%(num)d participants imported",
         counts["imported"],
-    ) + _(
+    )
+    outcomes = _(
         ". Confirmed: %(confirmed)d; pending approval: %(pending)d; waitlisted: %(waitlisted)d; "
         "rows skipped: %(skipped)d.",
         confirmed=counts.get(Outcome.CONFIRMED.value, 0),
@@ -496,6 +499,7 @@ def _summary(counts: dict[str, int]) -> str:
         waitlisted=counts.get(Outcome.WAITLISTED.value, 0),
         skipped=counts["skipped"],
     )
+    return f"{imported}{outcomes}"
 
 
 def _post_cancel(event_id: int) -> Any:

@@ -508,9 +508,13 @@ def _existing_units(names: set[str]) -> dict[str, int]:
         }
         still: dict[str, int] = {}
         for key, successor_id in retired.items():
-            row = successors.get(successor_id)
-            if row is not None and row.retired_on is not None and row.successor_id:
-                still[key] = row.successor_id
+            successor = successors.get(successor_id)
+            if (
+                successor is not None
+                and successor.retired_on is not None
+                and successor.successor_id
+            ):
+                still[key] = successor.successor_id
             else:
                 found[key] = successor_id
         retired, hops = still, hops + 1
@@ -589,7 +593,8 @@ class ImportRefused(Exception):  # noqa: N818  (like the services' exceptions)
 class ImportResult:
     plan: Plan
     registrations: list[Registration]
-    counts: dict[str, int]
+    #: the audit entry's summary: the file name, then counts of rows and of each outcome
+    counts: dict[str, Any]
 
 
 def import_rows(

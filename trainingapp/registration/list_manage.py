@@ -107,7 +107,7 @@ class BulkForm(FlaskForm):
 class RegistrationEditForm(RegistrationForm):
     """The public form's fields and validation, without the participant's consent box."""
 
-    consent = None  # type: ignore[assignment]
+    consent = None
     submit = SubmitField(_l("Save"))
 
     def raw_input(self) -> RegistrationInput:
@@ -136,7 +136,7 @@ def _int(raw: Any) -> int | None:
 
 
 def _can_decide() -> bool:
-    return g.event_role == StaffRole.ORGANIZER
+    return bool(g.event_role == StaffRole.ORGANIZER)
 
 
 def _unit_choices(event_id: int) -> list[tuple[str, str]]:
@@ -371,7 +371,7 @@ def bulk(event_id: int) -> Any:
     return redirect(target, 303)
 
 
-def _list_args(back: str) -> dict[str, str]:
+def _list_args(back: str) -> dict[str, Any]:
     """The list's query string posted back as ``back`` (``q=..&status=..``), kept on redirect."""
     from urllib.parse import parse_qsl
 

@@ -53,7 +53,7 @@ def signin_sheet_order() -> tuple[Any, ...]:
     return (Registration.sort_key, Registration.id)
 
 
-def signin_sheet_query(event_id: int) -> Select[tuple[Registration]]:
+def signin_sheet_query(event_id: int) -> Select[Registration]:
     """The rows of the sign-in sheet: confirmed registrations in :func:`signin_sheet_order`."""
     return (
         select(Registration)
@@ -118,7 +118,7 @@ class ListFilters:
     sort: str = SORT_NAME
 
 
-def registrants_query(event_id: int, filters: ListFilters) -> Select[tuple[Registration]]:
+def registrants_query(event_id: int, filters: ListFilters) -> Select[Registration]:
     """The staff list of a course's registrations (all statuses) narrowed by ``filters``."""
     query = select(Registration).where(Registration.event_id == event_id)
     condition = search_condition(filters.q)
@@ -146,7 +146,7 @@ def registrants_query(event_id: int, filters: ListFilters) -> Select[tuple[Regis
     return query.options(selectinload(Registration.organization))
 
 
-def checkin_search_query(event_id: int, term: str, limit: int = 20) -> Select[tuple[Registration]]:
+def checkin_search_query(event_id: int, term: str, limit: int = 20) -> Select[Registration]:
     """Registrations of the course matching ``term`` for the check-in page, every status (the
     page tells why a cancelled or waitlisted one cannot be checked in), confirmed first."""
     condition = search_condition(term)

@@ -59,7 +59,10 @@ def _registration_limit() -> str:
 
 def _public_event(slug: str) -> Event:
     """A course anyone may see; a draft (or unknown) course is a 404."""
-    return db.one_or_404(select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT))
+    event: Event = db.one_or_404(
+        select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT)
+    )
+    return event
 
 
 def _closed(event: Event) -> str:

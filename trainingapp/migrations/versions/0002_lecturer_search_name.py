@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table('lecturers', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column('search_name', sa.String(length=200), nullable=False, server_default='')
@@ -37,6 +37,6 @@ def upgrade():
         batch_op.alter_column('search_name', server_default=None)
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('lecturers', schema=None) as batch_op:
         batch_op.drop_column('search_name')
