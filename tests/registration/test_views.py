@@ -191,6 +191,22 @@ def test_double_submit_same_browser_lands_on_same_page(app, client, make_event):
     assert len(registrations(app)) == 1
 
 
+def test_submission_without_the_form_page_session_never_gets_an_existing_link(app, make_event):
+    """A POST that did not come from a form page this browser was shown has no session nonce:
+    its token is random, so a second such POST is told "already registered", not sent to the
+    first one's page (someone else typing the same phone must never see it)."""
+    make_event()
+    first = post(app.test_client())
+    assert first.status_code == 303
+    assert "Set-Cookie" not in first.headers  # nothing to remember: no form page was shown
+    second = post(app.test_client())
+    assert second.status_code == 200
+    html = second.get_data(as_text=True)
+    assert "This phone number is already registered for this course." in html
+    assert first.headers["Location"].rsplit("/", 1)[-1] not in html
+    assert len(registrations(app)) == 1
+
+
 def test_closed_course_shows_message_and_no_form(app, client, make_event):
     make_event(status=EventStatus.CLOSED)
     for response in (client.get("/events/lop-1/register"), post(client)):

@@ -12,6 +12,7 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from typing import Any
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
@@ -84,11 +85,21 @@ def public_event_by_slug(slug: str) -> Select[Event]:
     )
 
 
-def registration_is_open(event: Event | Any, now: datetime | None = None) -> bool:
-    """Published, before the course starts, and inside the registration window if one is set.
+class RegistrationWindow(Protocol):
+    """What :func:`registration_is_open` reads: a course, or a row of these columns."""
 
-    ``event`` may be any object with the course's ``status``, ``start_date`` and
-    ``registration_opens_at``/``_closes_at`` (the registration service passes a row)."""
+    @property
+    def status(self) -> EventStatus: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def registration_opens_at(self) -> datetime | None: ...
+    @property
+    def registration_closes_at(self) -> datetime | None: ...
+
+
+def registration_is_open(event: RegistrationWindow, now: datetime | None = None) -> bool:
+    """Published, before the course starts, and inside the registration window if one is set."""
     moment = now or utcnow()
     if event.status != EventStatus.PUBLISHED or event.start_date < local_today():
         return False
