@@ -60,8 +60,11 @@ def test_babel_cfg_covers_every_source_file_and_gettext_alias():
         return next((m for pattern, m in method_map if pathmatch(pattern, relative)), None)
 
     root = i18n_cli.PROJECT_ROOT
-    # Templates where they are now, and any a package might bring along.
-    templates = [*(root / "templates").rglob("*.html"), *i18n_cli.PACKAGE_ROOT.rglob("*.html")]
+    # Templates where they are now (mail's plain-text parts too), and any a package might bring.
+    templates = [
+        *(path for path in (root / "templates").rglob("*") if path.is_file()),
+        *i18n_cli.PACKAGE_ROOT.rglob("*.html"),
+    ]
     modules = [p for p in i18n_cli.PACKAGE_ROOT.rglob("*.py") if "migrations" not in p.parts]
     unmapped = [str(p) for p in templates if method(p) != "jinja2"]
     unmapped += [str(p) for p in modules if method(p) != "python"]

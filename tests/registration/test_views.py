@@ -107,6 +107,13 @@ def test_mail_in_the_language_of_registration(app, client, make_event, outbox):
     assert english["Content-Language"] == "en"
     assert vietnamese["Content-Language"] == "vi"
     assert not vietnamese["Subject"].startswith("Registration confirmed")
+    # The plain-text part is in the participant's language too (its strings were once missed).
+    vietnamese_text = vietnamese.get_body(preferencelist=("plain",)).get_content()
+    english_text = english.get_body(preferencelist=("plain",)).get_content()
+    for sentence in ("Your registration (status, QR code, cancel):", "Keep this link private"):
+        assert sentence in english_text
+        assert sentence not in vietnamese_text
+    assert "Trang đăng ký của bạn" in vietnamese_text
 
 
 def test_nfd_name_saved_nfc(app, client, make_event):
