@@ -16,12 +16,13 @@ from trainingapp.events.models import Event
 from trainingapp.events.models import EventStatus
 from trainingapp.extensions import db
 from trainingapp.organizations.models import Organization
+from trainingapp.registration import errors
 from trainingapp.registration import services
 from trainingapp.registration.models import Registration
 from trainingapp.registration.models import RegistrationSource
 from trainingapp.registration.models import RegistrationStatus
 from trainingapp.registration.normalise import RegistrationInput
-from trainingapp.registration.services import CHECKIN_ALPHABET
+from trainingapp.registration.storage import CHECKIN_ALPHABET
 
 ONLINE = RegistrationSource.ONLINE
 
@@ -106,7 +107,7 @@ def test_confirmed_with_normalised_fields(make_event, app_ctx):
 def test_duplicate_phone_in_other_format(make_event, app_ctx, first, second):
     event_id = make_event()
     register(event_id, person(phone=first))
-    with pytest.raises(services.AlreadyRegistered) as caught:
+    with pytest.raises(errors.AlreadyRegistered) as caught:
         services.register(
             event_id, person(full_name="Trần Bình", phone=second), source=ONLINE, actor=None
         )
@@ -118,7 +119,7 @@ def test_duplicate_phone_in_other_format(make_event, app_ctx, first, second):
 def test_duplicate_email_any_case(make_event, app_ctx):
     event_id = make_event()
     register(event_id, person(1, email="an@example.vn"))
-    with pytest.raises(services.AlreadyRegistered) as caught:
+    with pytest.raises(errors.AlreadyRegistered) as caught:
         services.register(event_id, person(2, email="AN@Example.vn"), source=ONLINE, actor=None)
     db.session.rollback()
     assert caught.value.field == "email"
@@ -132,7 +133,7 @@ def test_same_phone_other_course_is_fine(make_event, app_ctx):
 
 def test_invalid_input_raises_with_field_messages(make_event, app_ctx):
     event_id = make_event()
-    with pytest.raises(services.InvalidRegistration) as caught:
+    with pytest.raises(errors.InvalidRegistration) as caught:
         services.register(
             event_id,
             person(
@@ -162,7 +163,7 @@ def test_invalid_input_raises_with_field_messages(make_event, app_ctx):
 )
 def test_window_and_status_enforced(make_event, app_ctx, changes):
     event_id = make_event(**changes)
-    with pytest.raises(services.RegistrationClosed):
+    with pytest.raises(errors.RegistrationClosed):
         services.register(event_id, person(), source=ONLINE, actor=None)
     db.session.rollback()
     # staff imports are not bound by the public window
@@ -174,7 +175,7 @@ def test_window_and_status_enforced(make_event, app_ctx, changes):
 
 def test_draft_course_refused_online(make_event, app_ctx):
     event_id = make_event(status=EventStatus.DRAFT)
-    with pytest.raises(services.RegistrationClosed):
+    with pytest.raises(errors.RegistrationClosed):
         services.register(event_id, person(), source=ONLINE, actor=None)
 
 
@@ -187,7 +188,7 @@ def test_capacity_then_waitlist(make_event, app_ctx):
 def test_full_without_waitlist(make_event, app, app_ctx):
     event_id = make_event(capacity=1, waitlist_enabled=False)
     register(event_id, person(1))
-    with pytest.raises(services.EventFull) as caught:
+    with pytest.raises(errors.EventFull) as caught:
         services.register(event_id, person(2), source=ONLINE, actor=None)
     db.session.rollback()
     with app.test_request_context():

@@ -27,11 +27,11 @@ from ..events.access import guard_manage_blueprint
 from ..events.models import EventSession
 from ..events.models import StaffRole
 from ..extensions import db
+from ..registration.errors import AlreadyRegistered
+from ..registration.errors import InvalidRegistration
+from ..registration.errors import RegistrationError
 from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..registration.models import Registration
-from ..registration.services import AlreadyRegistered
-from ..registration.services import InvalidRegistration
-from ..registration.services import RegistrationError
 from . import services
 from .forms import CodeForm
 from .forms import PaperForm

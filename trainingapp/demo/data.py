@@ -13,6 +13,7 @@ from datetime import datetime
 from datetime import time
 
 from ..organizations.models import OrganizationKind as K
+from ..registration import storage
 
 DEPARTMENTS_MERGED = date(2025, 3, 1)
 DISTRICTS_ABOLISHED = date(2025, 7, 1)
@@ -416,4 +417,5 @@ MOBILE_PREFIXES = (
 #: reserved example domains: the demo never mails a real address
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 
-CHECKIN_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+#: the app's own check-in code letters (no 0/O, 1/I/L)
+CHECKIN_ALPHABET = storage.CHECKIN_ALPHABET

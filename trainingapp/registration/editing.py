@@ -24,6 +24,8 @@ from ..common.text import fold
 from ..common.text import name_sort_key
 from ..events.models import Quota
 from ..extensions import db
+from .errors import InvalidRegistration
+from .errors import RegistrationError
 from .models import Gender
 from .models import Registration
 from .models import RegistrationSource
@@ -31,14 +33,12 @@ from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
 from .seats import Seats
-from .services import InvalidRegistration
-from .services import RegistrationError
 from .services import fill_from_waitlist
-from .services import find_duplicate
 from .services import lock_event
 from .services import register
-from .services import resolve_organization
 from .services import set_status
+from .storage import find_duplicate
+from .storage import resolve_organization
 
 if TYPE_CHECKING:
     from ..auth.models import User

@@ -48,6 +48,8 @@ from ..events.models import Event
 from ..events.models import EventStatus
 from ..extensions import db
 from ..organizations.models import Organization
+from .errors import AlreadyRegistered
+from .errors import EventFull
 from .models import Gender
 from .models import Registration
 from .models import RegistrationSource
@@ -55,10 +57,8 @@ from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
 from .seats import Seats
-from .services import AlreadyRegistered
-from .services import EventFull
-from .services import new_checkin_code
-from .services import resolve_organization
+from .storage import new_checkin_code
+from .storage import resolve_organization
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -479,7 +479,7 @@ def normalise_rows(inputs: Sequence[tuple[int, RegistrationInput]]) -> list[RowR
 
 def _existing_units(names: set[str]) -> dict[str, int]:
     """Accent-insensitive key -> id of the current unit (a retired unit's successor), as
-    :func:`~trainingapp.registration.services.resolve_organization` resolves it."""
+    :func:`~trainingapp.registration.storage.resolve_organization` resolves it."""
     found: dict[str, int] = {}
     keys = sorted({fold(name) for name in names})
     retired: dict[str, int] = {}

@@ -41,6 +41,7 @@ from ..organizations.models import Organization
 from ..organizations.models import OrganizationKind
 from ..organizations.services import KIND_LABELS
 from . import editing
+from . import errors
 from . import services
 from .forms import RegistrationForm
 from .labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
@@ -431,14 +432,14 @@ def registration_edit(event_id: int, registration_id: int) -> Any:
     elif form.validate_on_submit():
         try:
             editing.update_registration(item.id, form.raw_input(), current_user)
-        except services.AlreadyRegistered as error:
+        except errors.AlreadyRegistered as error:
             db.session.rollback()
             form[error.field].errors = [*form[error.field].errors, str(error.message)]
-        except services.InvalidRegistration as error:
+        except errors.InvalidRegistration as error:
             db.session.rollback()
             for name, message in error.errors.items():
                 form[name].errors = [*form[name].errors, str(message)]
-        except services.RegistrationError as error:
+        except errors.RegistrationError as error:
             db.session.rollback()
             if error.field and error.field in form:
                 form[error.field].errors = [*form[error.field].errors, str(error.message)]

@@ -8,7 +8,6 @@ several server processes decide one after the other. Callers commit; mail is sen
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -17,28 +16,23 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
-from sqlalchemy import insert
-from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.models import AuditEntry
 from ..audit.services import changes
 from ..audit.services import record
 from ..common.dbtx import begin_write
-from ..common.dbtx import execute_write
 from ..common.dbtx import lock_row
-from ..common.text import fold
-from ..common.text import name_sort_key
 from ..common.time import utcnow
 from ..events.models import Event
 from ..events.models import EventStatus
 from ..events.services import registration_is_open
 from ..extensions import db
-from ..organizations.models import Organization
-from ..organizations.models import OrganizationKind
-from .models import Gender
+from .errors import EventFull
+from .errors import InvalidRegistration
+from .errors import RegistrationClosed
+from .errors import RegistrationError
 from .models import Registration
 from .models import RegistrationSource
 from .models import RegistrationStatus
@@ -46,220 +40,14 @@ from .normalise import RegistrationInput
 from .normalise import normalise_input
 from .seats import Seats
 from .seats import fits
+from .storage import PARTICIPANT
+from .storage import Registered
+from .storage import find_duplicate
+from .storage import insert_registration
+from .storage import resolve_organization
 
 if TYPE_CHECKING:
     from ..auth.models import User
-
-#: check-in code letters: no 0/O, 1/I/L that are misread when typed from a screen
-CHECKIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CHECKIN_LENGTH = 6
-PARTICIPANT = "participant"
-
-
-class RegistrationError(Exception):
-    """A rule refused the action; ``message`` is translatable, ``field`` names the form field."""
-
-    message: Any = _l("The registration could not be saved.")
-    field: str | None = None
-
-    def __init__(self, message: Any = None, field: str | None = None) -> None:
-        if message is not None:
-            self.message = message
-        if field is not None:
-            self.field = field
-        super().__init__(self.message)
-
-
-class RegistrationClosed(RegistrationError):  # noqa: N818  (names from STYLE.md)
-    message = _l("Registration for this course is closed.")
-
-
-class EventFull(RegistrationError):  # noqa: N818  (names from STYLE.md)
-    message = _l("Sorry, the course is full and has no waiting list.")
-
-
-class AlreadyRegistered(RegistrationError):  # noqa: N818  (names from STYLE.md)
-    """The phone or e-mail is already registered for this course."""
-
-    def __init__(self, registration_id: int, manage_token: str, field: str) -> None:
-        if field == "email":
-            message = _l("This e-mail address is already registered for this course.")
-        else:
-            message = _l("This phone number is already registered for this course.")
-        super().__init__(message, field)
-        self.registration_id = registration_id
-        self.manage_token = manage_token
-
-
-class InvalidRegistration(RegistrationError):  # noqa: N818  (names from STYLE.md)
-    """Input that fails normalisation; ``errors`` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, Any]) -> None:
-        super().__init__(_l("Please correct the marked fields."))
-        self.errors = errors
-
-
-# --- organizations typed by participants ------------------------------------------------------
-
-
-_UNIT_COLUMNS = (Organization.id, Organization.retired_on, Organization.successor_id)
-_UNIT_BY_KEY = select(*_UNIT_COLUMNS).where(Organization.name_key == bindparam("key"))
-_UNIT_BY_ID = select(*_UNIT_COLUMNS).where(Organization.id == bindparam("id"))
-
-
-def resolve_organization(name: str, actor: User | None) -> int:
-    """The id of the unit whose accent-insensitive key equals ``name``'s (its successor if it
-    was retired), or of a new unit of kind "other" flagged for review."""
-    key = fold(name)
-    connection = db.session.connection()
-    row = connection.execute(_UNIT_BY_KEY, {"key": key}).first()
-    hops = 0
-    while row is not None and row.retired_on is not None and row.successor_id and hops < 10:
-        row = connection.execute(_UNIT_BY_ID, {"id": row.successor_id}).first()
-        hops += 1
-    if row is not None:
-        return int(row.id)
-    try:
-        with db.session.begin_nested():
-            org = Organization(name=name, kind=OrganizationKind.OTHER, needs_review=True)
-            db.session.add(org)
-            db.session.flush()
-    except IntegrityError:
-        # Another course's registration created the same unit a moment ago.
-        existing = db.session.scalar(select(Organization.id).where(Organization.name_key == key))
-        if existing is None:
-            raise
-        return existing
-    record(
-        actor,
-        "organization.create",
-        org,
-        details={"name": org.name, "kind": org.kind.value, "needs_review": True},
-        actor_label=None if actor else PARTICIPANT,
-    )
-    return org.id
-
-
-def new_checkin_code() -> str:
-    """6 characters from :data:`CHECKIN_ALPHABET` (31**6, about 887 million codes).
-
-    Uniqueness within the course is the database's unique key; :func:`insert_registration` draws
-    again on the rare collision instead of querying first.
-    """
-    return "".join(secrets.choice(CHECKIN_ALPHABET) for _ in range(CHECKIN_LENGTH))
-
-
-# Built once: building a statement costs more than running it (SQLite, hot path). A NULL e-mail
-# matches nothing, and ids start at 1, so exclude_id 0 excludes nothing.
-_SAME_PERSON = (
-    select(Registration.id, Registration.manage_token, Registration.phone)
-    .where(
-        Registration.event_id == bindparam("event_id"),
-        or_(Registration.phone == bindparam("phone"), Registration.email == bindparam("email")),
-        Registration.id != bindparam("exclude_id"),
-    )
-    .limit(2)
-)
-
-
-def find_duplicate(
-    event_id: int, phone: str, email: str | None, exclude_id: int | None = None
-) -> AlreadyRegistered | None:
-    """The registration in this course with the same phone (first) or e-mail, as the error."""
-    rows = (
-        db.session.connection()
-        .execute(
-            _SAME_PERSON,
-            {
-                "event_id": event_id,
-                "phone": phone,
-                "email": email or None,
-                "exclude_id": exclude_id or 0,
-            },
-        )
-        .all()
-    )
-    for row in rows:
-        if row.phone == phone:
-            return AlreadyRegistered(row.id, row.manage_token, "phone")
-    if rows:
-        return AlreadyRegistered(rows[0].id, rows[0].manage_token, "email")
-    return None
-
-
-@dataclass(frozen=True)
-class Registered:
-    """What :func:`register` stored. Load the row (``db.session.get``) only when more is needed."""
-
-    id: int
-    status: RegistrationStatus
-    organization_id: int | None
-    manage_token: str
-    checkin_code: str
-    #: a walk-in confirmed although the course or the unit's quota was full
-    over_capacity: bool = False
-
-
-_INSERT_REGISTRATION = insert(Registration.__table__)  # type: ignore[arg-type]
-
-
-def insert_registration(
-    event_id: int,
-    clean_data: RegistrationInput,
-    *,
-    organization_id: int | None,
-    status: RegistrationStatus,
-    source: RegistrationSource,
-    manage_token: str | None = None,
-    over_capacity: bool = False,
-) -> Registered:
-    """Insert a registration inside a savepoint (one Core INSERT: this is the hot path).
-
-    The unique keys back the duplicate rule: an IntegrityError from a race the lock did not cover
-    (a caller without it, a double submit) becomes :class:`AlreadyRegistered`; one from a check-in
-    code already used in this course draws another code.
-    """
-    now = utcnow()
-    values: dict[str, Any] = {
-        "event_id": event_id,
-        "full_name": clean_data.full_name,
-        "sort_key": name_sort_key(clean_data.full_name),
-        "search_name": fold(clean_data.full_name),
-        "gender": Gender(clean_data.gender) if clean_data.gender else None,
-        "birth_year": clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
-        "organization_id": organization_id,
-        "position": clean_data.position,
-        "phone": clean_data.phone,
-        "email": clean_data.email,
-        "status": status,
-        "source": source,
-        "over_capacity": over_capacity,
-        "manage_token": manage_token or secrets.token_urlsafe(32),
-        "consent_at": now if clean_data.consent else None,
-        "created_at": now,
-        "updated_at": now,
-        "status_changed_at": now,
-    }
-    for attempt in range(5):
-        values["checkin_code"] = new_checkin_code()
-        try:
-            with db.session.begin_nested():
-                result = execute_write(db.session, _INSERT_REGISTRATION, values)
-            break
-        except IntegrityError:
-            duplicate = find_duplicate(event_id, clean_data.phone, clean_data.email)
-            if duplicate is not None:
-                raise duplicate from None
-            if attempt == 4:
-                raise
-    return Registered(
-        id=result.inserted_primary_key[0],
-        status=status,
-        organization_id=organization_id,
-        manage_token=values["manage_token"],
-        checkin_code=values["checkin_code"],
-        over_capacity=over_capacity,
-    )
 
 
 def lock_event(event_id: int) -> Event:

@@ -34,6 +34,7 @@ from ..mail.messages import MailKind
 from ..mail.messages import notify
 from ..mail.messages import notify_status
 from ..organizations.services import suggest_organizations
+from . import errors
 from . import services
 from .calendar import calendar_for
 from .forms import CancelForm
@@ -94,21 +95,21 @@ def register(slug: str) -> Any:
                 slug, form.cleaned, manage_token=token, locale=str(get_locale())
             )
             db.session.commit()
-        except services.AlreadyRegistered as error:
+        except errors.AlreadyRegistered as error:
             db.session.rollback()
             if same_token(error.manage_token, token):
                 # The same browser submitted twice (double click): show what the first made.
                 return redirect(url_for(".manage", token=token), 303)
             form[error.field or "phone"].errors.append(error.message)
             duplicate_of = error.field or "phone"
-        except services.InvalidRegistration as error:
+        except errors.InvalidRegistration as error:
             db.session.rollback()
             for name, message in error.errors.items():
                 form[name].errors.append(message)
-        except services.RegistrationClosed:
+        except errors.RegistrationClosed:
             db.session.rollback()
             return _closed(_public_event(slug))  # a draft or unknown course: 404 there
-        except services.RegistrationError as error:
+        except errors.RegistrationError as error:
             db.session.rollback()
             flash(str(error.message), "danger")
         else:
@@ -246,7 +247,7 @@ def register_again(token: str) -> Any:
         try:
             registration = services.register_again(registration.id)
             db.session.commit()
-        except services.RegistrationError as error:
+        except errors.RegistrationError as error:
             db.session.rollback()
             flash(str(error.message), "warning")
         else:
