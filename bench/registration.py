@@ -110,6 +110,7 @@ def bare_app() -> Any:
         return "ok"
 
     app.extensions["bench_create"] = lambda: metadata.create_all(engine)
+    app.extensions["bench_engine"] = engine
     return app
 
 
@@ -138,11 +139,11 @@ def floor_app() -> Any:
     from trainingapp.registration.forms import RegistrationForm
     from trainingapp.registration.models import Registration
     from trainingapp.registration.models import RegistrationStatus
-    from trainingapp.registration.services import new_checkin_code
+    from trainingapp.registration.storage import new_checkin_code
 
     engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
     dbtx.configure_engine(engine, 30)
-    lock = select(Event.capacity).where(Event.slug == bindparam("slug")).with_for_update()
+    lock = select(Event.id, Event.capacity).where(Event.slug == bindparam("slug")).with_for_update()
     same_phone = select(Registration.id).where(
         Registration.event_id == bindparam("event_id"), Registration.phone == bindparam("phone")
     )
@@ -179,8 +180,7 @@ def floor_app() -> Any:
         """Lock, check, count, insert and audit; None for a phone already registered."""
         immediate = engine.connect().execution_options(**{dbtx.IMMEDIATE: True})
         with immediate as conn, conn.begin():
-            capacity = conn.execute(lock, {"slug": "bench"}).scalar_one()
-            event_id = 1
+            event_id, capacity = conn.execute(lock, {"slug": "bench"}).one()
             if conn.execute(same_phone, {"event_id": event_id, "phone": data.phone}).first():
                 return None
             organization_id = conn.execute(unit, {"key": fold(data.organization)}).scalar()
@@ -228,6 +228,7 @@ def floor_app() -> Any:
     def healthz() -> str:
         return "ok"
 
+    app.extensions["bench_engine"] = engine
     return app
 
 
