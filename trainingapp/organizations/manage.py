@@ -74,6 +74,13 @@ def _merge_targets(organization: Organization) -> list[Organization]:
     return sorted(targets, key=lambda org: org.retired_on is not None)
 
 
+def _with_merge_targets(form: MergeForm, organization: Organization) -> MergeForm:
+    form.target_id.choices = organization_choices(
+        _merge_targets(organization), blank=_("— choose —")
+    )
+    return form
+
+
 @manage_bp.get("/organizations")
 def organizations() -> Any:
     form = OrganizationSearchForm(request.args)
@@ -147,10 +154,7 @@ def _edit_page(
     retire_form.successor_id.choices = organization_choices(
         _all_organizations(organization.id), blank=_("— no successor —")
     )
-    merge_form = merge_form or MergeForm(formdata=None)
-    merge_form.target_id.choices = organization_choices(
-        _merge_targets(organization), blank=_("— choose —")
-    )
+    merge_form = _with_merge_targets(merge_form or MergeForm(formdata=None), organization)
     return render_template(
         "manage/directory/organization_form.html",
         organization=organization,
@@ -238,10 +242,7 @@ def reinstate(organization_id: int) -> Any:
 def merge(organization_id: int) -> Any:
     organization = _load(organization_id)
     from_review = organization.needs_review
-    form = MergeForm()
-    form.target_id.choices = organization_choices(
-        _merge_targets(organization), blank=_("— choose —")
-    )
+    form = _with_merge_targets(MergeForm(), organization)
     if form.validate_on_submit():
         kept = _load(form.target_id.data)
         merged_name = organization.name
@@ -289,10 +290,7 @@ def _review_page(
     if accept_form is None:
         accept_form = AcceptForm(obj=organization, formdata=None)
         accept_form.kind.data = organization.kind.value
-    merge_form = merge_form or MergeForm(formdata=None)
-    merge_form.target_id.choices = organization_choices(
-        _merge_targets(organization), blank=_("— choose —")
-    )
+    merge_form = _with_merge_targets(merge_form or MergeForm(formdata=None), organization)
     return render_template(
         "manage/directory/review_item.html",
         organization=organization,

@@ -35,6 +35,7 @@ from .normalise import normalise_input
 from .seats import Seats
 from .services import fill_from_waitlist
 from .services import lock_event
+from .services import lock_registration
 from .services import register
 from .services import set_status
 from .storage import find_duplicate
@@ -79,15 +80,7 @@ def update_registration(
     clean_data, errors = normalise_input(data)
     if errors:
         raise InvalidRegistration(errors)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        raise RegistrationError(_l("This registration does not exist."))
-    event = lock_event(registration.event_id)
-    registration = db.session.scalars(
-        select(Registration)
-        .where(Registration.id == registration_id)
-        .execution_options(populate_existing=True)
-    ).one()
+    event, registration = lock_registration(registration_id)
     duplicate = find_duplicate(event.id, clean_data.phone, clean_data.email, registration.id)
     if duplicate is not None:
         raise duplicate

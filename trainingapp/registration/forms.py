@@ -91,7 +91,8 @@ class RegistrationForm(FlaskForm):
             birth_year=self.birth_year.data or None,
             position=self.position.data or "",
             email=self.email.data or None,
-            consent=bool(self.consent.data),
+            # A form without the box (a staff edit) keeps the consent given when registering.
+            consent=bool(self.consent.data) if "consent" in self else True,
         )
 
     def validate(self, extra_validators: Any = None) -> bool:

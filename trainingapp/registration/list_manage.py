@@ -54,7 +54,6 @@ from .listing import registrants_query
 from .models import Registration
 from .models import RegistrationSource
 from .models import RegistrationStatus
-from .normalise import RegistrationInput
 
 registrants_bp = Blueprint("registrants_manage", __name__, url_prefix="/manage")
 guard_manage_blueprint(registrants_bp)
@@ -110,18 +109,6 @@ class RegistrationEditForm(RegistrationForm):
 
     consent = None
     submit = SubmitField(_l("Save"))
-
-    def raw_input(self) -> RegistrationInput:
-        return RegistrationInput(
-            full_name=self.full_name.data or "",
-            organization=self.organization.data or "",
-            phone=self.phone.data or "",
-            gender=self.gender.data or None,
-            birth_year=self.birth_year.data or None,
-            position=self.position.data or "",
-            email=self.email.data or None,
-            consent=True,
-        )
 
 
 def _enum(enum: Any, raw: str | None) -> Any:

@@ -58,6 +58,21 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
+def lock_registration(registration_id: int) -> tuple[Event, Registration]:
+    """A registration and its course, the course locked (:func:`lock_event`) and the
+    registration read again inside that writer transaction, so its status is current."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise RegistrationError(_l("This registration does not exist."))
+    event = lock_event(registration.event_id)
+    registration = db.session.scalars(
+        select(Registration)
+        .where(Registration.id == registration_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return event, registration
+
+
 #: what :func:`register` needs to know of the course, read under its lock
 _RULE_COLUMNS = (
     Event.id,
@@ -286,15 +301,7 @@ class CancelResult:
 
 def cancel(registration_id: int, actor: User | None) -> CancelResult:
     """Cancel a registration; a freed confirmed seat goes to the waiting list."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        raise RegistrationError(_l("This registration does not exist."))
-    event = lock_event(registration.event_id)
-    registration = db.session.scalars(
-        select(Registration)
-        .where(Registration.id == registration_id)
-        .execution_options(populate_existing=True)
-    ).one()
+    event, registration = lock_registration(registration_id)
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
         return CancelResult(registration, changed=False)
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
@@ -310,21 +317,13 @@ def register_again(registration_id: int) -> Registration:
     :class:`EventFull`), with the seat rules under the course lock. The phone and e-mail stay
     the registration's, so rule 2 (one registration per person) holds; a rejected or anonymised
     registration cannot come back (:class:`RegistrationError`)."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        raise RegistrationError(_l("This registration does not exist."))
-    rules = _lock_course_rules(_LOCK_BY_ID, registration.event_id)
-    registration = db.session.scalars(
-        select(Registration)
-        .where(Registration.id == registration_id)
-        .execution_options(populate_existing=True)
-    ).one()
+    event, registration = lock_registration(registration_id)
     if registration.status != RegistrationStatus.CANCELLED or registration.anonymised_at:
         raise RegistrationError(_l("This registration cannot be taken up again."))
-    if not registration_is_open(rules):
+    if not registration_is_open(event):
         raise RegistrationClosed()
-    has_seat = fits(rules.id, rules.capacity, registration.organization_id)
-    status = _decide(rules, RegistrationSource.ONLINE, has_seat)
+    has_seat = fits(event.id, event.capacity, registration.organization_id)
+    status = _decide(event, RegistrationSource.ONLINE, has_seat)
     set_status(registration, status, None, "registration.register_again")
     db.session.flush()
     return registration
