@@ -186,6 +186,18 @@ def test_create_course(app, client, as_organizer, org):
     assert client.get(f"/manage/events/{event.id}").status_code == 200
 
 
+def test_unit_filters_sit_under_their_labels(client, as_organizer, org):
+    page = html(client.get("/manage/events/new"))
+    for field, box in (
+        ("organizer_id", "organizer-filter"),
+        ("co_organizer_ids", "co-organizer-filter"),
+    ):
+        label = page.index(f'for="{field}"')
+        search = page.index(f'id="{box}" data-filter-select="{field}"')
+        select_box = page.index(f'id="{field}"')
+        assert label < search < select_box
+
+
 def db_event(app, slug: str) -> Event:
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == slug))

@@ -60,6 +60,10 @@ def test_form_fields_and_mobile_attributes(client, make_event):
     assert 'list="organization-suggestions"' in html
     assert "/privacy" in html
     assert "<script>" not in html  # CSP: only files from static/
+    # Required fields carry the asterisk class on their label; optional ones say so instead.
+    required = set(re.findall(r'<label class="form-label required" for="(\w+)"', html))
+    assert required == {"full_name", "organization", "phone"}
+    assert html.count('<label class="form-label required">') == 1  # the gender group
 
 
 def test_detail_page_links_to_form(client, make_event):

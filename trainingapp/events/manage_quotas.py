@@ -81,17 +81,24 @@ def quota_new(event_id: int) -> Any:
     event = current_event()
     form = _quota_form()
     if form.validate_on_submit():
-        try:
-            set_quota(current_user, event, form.organization_id.data, form.seats.data or 0)
-        except EventError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The quota has been saved."), "success")
-            _warn_if_over_capacity(event)
-            return redirect(url_for(".quotas", event_id=event.id), 303)
+        saved = _save_quota(event, form, form.organization_id.data)
+        if saved is not None:
+            return saved
     return _quotas_page(form)
+
+
+def _save_quota(event: Event, form: QuotaForm, organization_id: int) -> Any:
+    """Set the quota and go back to the list (None: refused, the errors are on ``form``)."""
+    try:
+        set_quota(current_user, event, organization_id, form.seats.data or 0)
+    except EventError as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return None
+    db.session.commit()
+    flash(_("The quota has been saved."), "success")
+    _warn_if_over_capacity(event)
+    return redirect(url_for(".quotas", event_id=event.id), 303)
 
 
 @manage_bp.route("/events/<int:event_id>/quotas/<int:quota_id>/edit", methods=["GET", "POST"])
@@ -102,16 +109,9 @@ def quota_edit(event_id: int, quota_id: int) -> Any:
     form = QuotaForm(obj=quota)
     del form.organization_id  # the unit of a quota does not change; remove it and add another
     if form.validate_on_submit():
-        try:
-            set_quota(current_user, event, quota.organization_id, form.seats.data or 0)
-        except EventError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The quota has been saved."), "success")
-            _warn_if_over_capacity(event)
-            return redirect(url_for(".quotas", event_id=event.id), 303)
+        saved = _save_quota(event, form, quota.organization_id)
+        if saved is not None:
+            return saved
     return render_template("manage/quota_form.html", form=form, event=event, quota=quota)
 
 
