@@ -311,6 +311,15 @@ def cancel(registration_id: int, actor: User | None) -> CancelResult:
     return CancelResult(registration, changed=True, promoted=promoted)
 
 
+def can_register_again(registration: Registration, event: Event) -> bool:
+    """Whether :func:`register_again` would take this registration up (the page's button)."""
+    return (
+        registration.status == RegistrationStatus.CANCELLED
+        and registration.anonymised_at is None
+        and registration_is_open(event)
+    )
+
+
 def register_again(registration_id: int) -> Registration:
     """Take up a cancelled registration again, from the participant's own page, while the course
     takes registrations: decided as a new one would be (pending, confirmed or waitlisted, or
@@ -320,7 +329,7 @@ def register_again(registration_id: int) -> Registration:
     event, registration = lock_registration(registration_id)
     if registration.status != RegistrationStatus.CANCELLED or registration.anonymised_at:
         raise RegistrationError(_l("This registration cannot be taken up again."))
-    if not registration_is_open(event):
+    if not can_register_again(registration, event):
         raise RegistrationClosed()
     has_seat = fits(event.id, event.capacity, registration.organization_id)
     status = _decide(event, RegistrationSource.ONLINE, has_seat)

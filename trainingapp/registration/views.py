@@ -193,14 +193,6 @@ def _can_cancel(registration: Registration) -> bool:
     return registration.status in ACTIVE and registration.event.end_date >= local_today()
 
 
-def _can_register_again(registration: Registration) -> bool:
-    return (
-        registration.status == RegistrationStatus.CANCELLED
-        and registration.anonymised_at is None
-        and registration_is_open(registration.event)
-    )
-
-
 @bp.get("/r/<token>")
 def manage(token: str) -> Any:
     registration = _by_token(token)
@@ -217,7 +209,11 @@ def manage(token: str) -> Any:
             event=event,
             qr=qr,
             can_cancel=_can_cancel(registration),
-            register_again_form=RegisterAgainForm() if _can_register_again(registration) else None,
+            register_again_form=(
+                RegisterAgainForm()
+                if services.can_register_again(registration, registration.event)
+                else None
+            ),
         )
     )
     return _no_store(response)
