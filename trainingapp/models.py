@@ -9,6 +9,7 @@ from .events.models import EventStaff
 from .events.models import Lecturer
 from .events.models import Quota
 from .events.models import Topic
+from .mail.models import OutboxMessage
 from .organizations.models import Organization
 from .registration.models import Registration
 
@@ -20,6 +21,7 @@ __all__ = [
     "EventStaff",
     "Lecturer",
     "Organization",
+    "OutboxMessage",
     "Quota",
     "Registration",
     "Topic",
