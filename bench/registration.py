@@ -6,8 +6,9 @@ Serves three apps at once with gunicorn (sync workers) on 127.0.0.1, then fires 
 POSTs at each in turn from a thread pool, ``--rounds`` times, and keeps each app's median rate:
 
 * ``full``: ``POST /events/<slug>/register`` of TrainingApp (normalisation, writer transaction,
-  course lock, duplicate check, quota/capacity count, insert, audit entry, .eml mail for a quarter
-  of them, 303 to the manage page). CSRF and rate limits are off, as behind a trusted load test.
+  course lock, duplicate check, quota/capacity count, insert, audit entry, an outbox row for
+  the mail of a quarter of them (sent by the sender thread after the response), 303 to the
+  confirmation page). CSRF and rate limits are off, as behind a trusted load test.
 * ``bare``: a minimal Flask + SQLAlchemy app in this file whose POST inserts one row and commits
   (same SQLite connection set-up: WAL, busy timeout, BEGIN IMMEDIATE).
 * ``floor``: what any correct registration must do, hand-written in this file as cheaply as the
@@ -17,7 +18,8 @@ POSTs at each in turn from a thread pool, ``--rounds`` times, and keeps each app
 
 It runs on a SQLite file and, when ``BENCH_DATABASE_URL`` or ``TEST_DATABASE_URL`` names a
 PostgreSQL server, on fresh databases created there and dropped afterwards. It prints requests per
-second and the ratios full / bare and floor / bare. Target: full / bare is at least 0.5.
+second and the ratios full / floor, full / bare and floor / bare. Targets: full / floor is at
+least 0.8 (mail and ORM work off the hot path), full / bare at least 0.5.
 """
 
 from __future__ import annotations
@@ -391,6 +393,11 @@ class Result:
     floor: float
     bare: float
 
+    def ratio(self, name: str) -> float:
+        """``"full/floor"`` and the like."""
+        top, bottom = name.split("/")
+        return float(getattr(self, top)) / float(getattr(self, bottom))
+
 
 def _postgres_databases(base_url: str) -> tuple[Any, dict[str, str]]:
     from sqlalchemy import create_engine
@@ -455,17 +462,17 @@ def main() -> None:
     )
     print(
         f"{'database':<12}{'full reg/s':>12}{'floor reg/s':>13}{'bare insert/s':>15}"
-        f"{'full/bare':>11}{'floor/bare':>12}"
+        f"{'full/floor':>12}{'full/bare':>11}{'floor/bare':>12}"
     )
     for r in results:
         print(
             f"{r.database:<12}{r.full:>12.1f}{r.floor:>13.1f}{r.bare:>15.1f}"
-            f"{r.full / r.bare:>11.2f}{r.floor / r.bare:>12.2f}"
+            f"{r.full / r.floor:>12.2f}{r.full / r.bare:>11.2f}{r.floor / r.bare:>12.2f}"
         )
-    failing = [r.database for r in results if r.full / r.bare < 0.5]
-    print(
-        "target (full/bare >= 0.5):", "met" if not failing else f"NOT met on {', '.join(failing)}"
-    )
+    for name, target in (("full/floor", 0.8), ("full/bare", 0.5)):
+        failing = [r.database for r in results if r.ratio(name) < target]
+        verdict = "met" if not failing else f"NOT met on {', '.join(failing)}"
+        print(f"target ({name} >= {target}):", verdict)
 
 
 if __name__ == "__main__":

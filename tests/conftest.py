@@ -3,6 +3,7 @@ by ``TEST_DATABASE_URL`` (each test then gets a schema of its own, dropped after
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 import weakref
@@ -18,8 +19,10 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from trainingapp import create_app
+from trainingapp.auth import models as auth_models
 from trainingapp.auth.models import Role
 from trainingapp.auth.models import User
 from trainingapp.extensions import db
@@ -51,6 +54,18 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One PBKDF2 round instead of scrypt's 0.1 s per hash: the suite creates and logs in
+    thousands of accounts. Checking still goes through werkzeug, which reads the method from
+    the hash, so production hashes (scrypt) are verified as before."""
+    monkeypatch.setattr(
+        auth_models,
+        "generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
+
+
 @pytest.fixture
 def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     return {
@@ -60,6 +75,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test",
         "RATELIMIT_ENABLED": False,
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        # Mail is delivered in the committing thread: on disk when the request returns.
+        "MAIL_SENDER": "sync",
     }
 
 

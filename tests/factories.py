@@ -25,8 +25,8 @@ from trainingapp.common.time import local_today
 from trainingapp.events.models import Event
 from trainingapp.events.models import EventSession
 from trainingapp.events.models import EventStatus
-from trainingapp.events.models import Lecturer
 from trainingapp.events.models import Topic
+from trainingapp.lecturers.models import Lecturer
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 from trainingapp.registration.models import Registration

@@ -38,8 +38,8 @@ from trainingapp.events.models import Quota
 from trainingapp.events.models import StaffRole
 from trainingapp.events.models import Topic
 from trainingapp.events.models import event_co_organizers
-from trainingapp.events.models import topic_lecturers
 from trainingapp.extensions import db
+from trainingapp.lecturers.models import topic_lecturers
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 from trainingapp.registration.models import Gender

@@ -24,11 +24,11 @@ from trainingapp.events.models import Event
 from trainingapp.events.models import EventSession
 from trainingapp.events.models import EventStaff
 from trainingapp.events.models import EventStatus
-from trainingapp.events.models import Lecturer
 from trainingapp.events.models import Quota
 from trainingapp.events.models import StaffRole
 from trainingapp.events.models import Topic
 from trainingapp.extensions import db
+from trainingapp.lecturers.models import Lecturer
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 from trainingapp.registration.models import Registration
@@ -41,30 +41,29 @@ DIRECTORY = "an organizer or admin account"
 ADMIN = "an admin"
 
 ACCESS: dict[str, str] = {
-    "events_manage.index": ANY_ACCOUNT,
+    "workspace.index": ANY_ACCOUNT,
     "events_manage.create": DIRECTORY,
-    "events_manage.dashboard": EVENT_STAFF,
+    "workspace.dashboard": EVENT_STAFF,
     "events_manage.edit": EVENT_ORGANIZER,
     "events_manage.status": EVENT_ORGANIZER,
     "events_manage.clone": EVENT_ORGANIZER,
-    "events_manage.agenda": EVENT_STAFF,
-    "events_manage.session_new": EVENT_ORGANIZER,
-    "events_manage.session_edit": EVENT_ORGANIZER,
-    "events_manage.session_delete": EVENT_ORGANIZER,
-    "events_manage.topic_new": EVENT_ORGANIZER,
-    "events_manage.topic_edit": EVENT_ORGANIZER,
-    "events_manage.topic_delete": EVENT_ORGANIZER,
-    "events_manage.topic_up": EVENT_ORGANIZER,
-    "events_manage.topic_down": EVENT_ORGANIZER,
-    "events_manage.quotas": EVENT_STAFF,
-    "events_manage.quota_new": EVENT_ORGANIZER,
-    "events_manage.quota_edit": EVENT_ORGANIZER,
-    "events_manage.quota_delete": EVENT_ORGANIZER,
+    "workspace.agenda": EVENT_STAFF,
+    "workspace.session_new": EVENT_ORGANIZER,
+    "workspace.session_edit": EVENT_ORGANIZER,
+    "workspace.session_delete": EVENT_ORGANIZER,
+    "workspace.topic_new": EVENT_ORGANIZER,
+    "workspace.topic_edit": EVENT_ORGANIZER,
+    "workspace.topic_delete": EVENT_ORGANIZER,
+    "workspace.topic_up": EVENT_ORGANIZER,
+    "workspace.topic_down": EVENT_ORGANIZER,
+    "workspace.quotas": EVENT_STAFF,
+    "workspace.quota_new": EVENT_ORGANIZER,
+    "workspace.quota_edit": EVENT_ORGANIZER,
+    "workspace.quota_delete": EVENT_ORGANIZER,
     "events_manage.staff": EVENT_ORGANIZER,
     "events_manage.staff_delete": EVENT_ORGANIZER,
     "account_manage.password": ANY_ACCOUNT,
-    "registration_manage.pending": EVENT_STAFF,
-    "registration_manage.decide": EVENT_ORGANIZER,
+    "registrants_manage.pending": EVENT_STAFF,
     "imports_manage.upload": EVENT_ORGANIZER,
     "imports_manage.template_xlsx": EVENT_ORGANIZER,
     "imports_manage.template_csv": EVENT_ORGANIZER,

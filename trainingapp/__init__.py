@@ -104,28 +104,30 @@ def _register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
 
+    from .mail import sender as mail_sender
+
+    mail_sender.init_app(app)
+
 
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .events.manage import manage_bp as events_manage_bp
     from .events.views import bp as events_bp
-    from .registration.manage import manage_bp as registration_manage_bp
     from .registration.views import bp as registration_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(events_manage_bp)
     app.register_blueprint(registration_bp)
-    app.register_blueprint(registration_manage_bp)
 
-    from .registration.import_manage import imports_bp
+    from .imports.manage import imports_bp
 
     app.register_blueprint(imports_bp)
 
     from .admin.account import account_bp
     from .admin.manage import admin_bp
-    from .events.lecturers import lecturers_bp
     from .exports.manage import exports_bp
+    from .lecturers.manage import lecturers_bp
     from .organizations.manage import manage_bp as organizations_manage_bp
 
     app.register_blueprint(organizations_manage_bp)
@@ -134,20 +136,30 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
 
     from .attendance.manage import attendance_bp
-    from .registration.list_manage import registrants_bp
+    from .registrants.manage import registrants_bp
 
     app.register_blueprint(registrants_bp)
+
+    from .workspace import agenda as _agenda  # noqa: F401  (adds its routes)
+    from .workspace import manage as _home  # noqa: F401
+    from .workspace import quotas as _quotas  # noqa: F401
+    from .workspace.blueprint import workspace_bp
+
+    app.register_blueprint(workspace_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(exports_bp)
+
+    # Registers the composer of the "registration.*" mail kinds, in every process that may send.
+    from .registration import notifications  # noqa: F401
 
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import create_user_command
     from .demo.cli import seed_demo_command
     from .i18n_cli import translate_cli
+    from .mail.cli import mail_cli
     from .maintenance.cli import anonymise_event_command
     from .maintenance.cli import backup_db_command
-    from .registration.cli import mail_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)

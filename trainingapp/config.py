@@ -38,10 +38,16 @@ class DefaultConfig:
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "trainingapp@localhost"
     MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server
-    # Send after the response in a background thread, so a slow mail server never holds up a page.
-    MAIL_ASYNC = True
-    # Folder for .eml files when no MAIL_SERVER is set, and for unsent mail (default instance/outbox).
+    # Folder for .eml files when no MAIL_SERVER is set (default instance/outbox).
     MAIL_OUTBOX = None
+    # Who sends the queued mail: "thread" (in each web process), "worker" (`flask mail worker`
+    # processes only) or "sync" (inside the commit; tests).
+    MAIL_SENDER = "thread"
+    MAIL_POLL_SECONDS = 5  # how often a sender looks for due mail besides being woken
+    MAIL_MAX_ATTEMPTS = 20  # failed attempts before a message is marked failed
+    MAIL_BACKOFF_SECONDS = 30  # wait after the first failure; doubles each time, at most 1 h
+    # Site root for links in mail, e.g. "https://taphuan.example.gov.vn/" (default: the request's).
+    BASE_URL = None
 
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30

@@ -6,9 +6,9 @@ from .auth.models import User
 from .events.models import Event
 from .events.models import EventSession
 from .events.models import EventStaff
-from .events.models import Lecturer
 from .events.models import Quota
 from .events.models import Topic
+from .lecturers.models import Lecturer
 from .mail.models import OutboxMessage
 from .organizations.models import Organization
 from .registration.models import Registration

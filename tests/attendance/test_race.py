@@ -14,6 +14,7 @@ from tests.attendance.world import Desk
 from trainingapp.attendance import services
 from trainingapp.attendance.models import Attendance
 from trainingapp.attendance.models import CheckInMethod
+from trainingapp.events.locking import lock_course
 from trainingapp.events.models import EventSession
 from trainingapp.extensions import db
 from trainingapp.registration.models import Registration
@@ -99,7 +100,7 @@ def test_insert_race_lost_is_reported_as_already(
 
     monkeypatch.setattr(services, "_existing", stale_lookup)
     with app.app_context():
-        services.begin_checkin()
+        lock_course(desk.event_id)
         registration = db.session.get(Registration, registration_id)
         event_session = db.session.get(EventSession, desk.morning_id)
         # work done earlier in the same transaction must survive the savepoint's rollback

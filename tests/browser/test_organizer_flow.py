@@ -26,10 +26,10 @@ from trainingapp.auth.models import Role
 from trainingapp.auth.services import create_user
 from trainingapp.auth.services import find_user
 from trainingapp.common.time import local_today
-from trainingapp.events.lecturer_services import create_lecturer
 from trainingapp.events.services import EventData
 from trainingapp.events.services import create_event
 from trainingapp.extensions import db
+from trainingapp.lecturers.services import create_lecturer
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 from trainingapp.organizations.services import create_organization

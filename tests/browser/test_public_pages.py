@@ -14,9 +14,9 @@ from trainingapp.common.time import local_today
 from trainingapp.events.models import Event
 from trainingapp.events.models import EventSession
 from trainingapp.events.models import EventStatus
-from trainingapp.events.models import Lecturer
 from trainingapp.events.models import Topic
 from trainingapp.extensions import db
+from trainingapp.lecturers.models import Lecturer
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 

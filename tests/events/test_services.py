@@ -1,5 +1,5 @@
 """Course services (events.services, .agenda, .cloning, .quotas, .staffing) and dashboard figures
-(reports.stats), called directly."""
+(registration.seats, attendance), called directly."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.factories import make_organization
 from tests.factories import make_registration
 from tests.factories import make_session
 from tests.factories import make_topic
+from trainingapp.attendance import services as attendance_services
 from trainingapp.attendance.models import Attendance
 from trainingapp.attendance.models import CheckInMethod
 from trainingapp.audit.models import AuditEntry
@@ -27,7 +28,6 @@ from trainingapp.auth.models import User
 from trainingapp.common.time import local_today
 from trainingapp.events import agenda
 from trainingapp.events import cloning
-from trainingapp.events import quotas
 from trainingapp.events import services
 from trainingapp.events import staffing
 from trainingapp.events.cloning import CloneData
@@ -38,8 +38,9 @@ from trainingapp.events.models import StaffRole
 from trainingapp.events.services import EventData
 from trainingapp.events.services import EventError
 from trainingapp.extensions import db
+from trainingapp.registration import quotas
+from trainingapp.registration import seats as stats
 from trainingapp.registration.models import RegistrationStatus
-from trainingapp.reports import stats
 
 
 @pytest.fixture(autouse=True)
@@ -218,10 +219,16 @@ def test_empty_slug_on_edit_is_made_again_from_the_title():
 
 def test_status_walks_forward_and_is_audited():
     event = make_event(db.session, status=EventStatus.DRAFT)
-    for target in (EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.PUBLISHED):
+    db.session.commit()
+    for target in (
+        EventStatus.PUBLISHED,
+        EventStatus.CLOSED,
+        EventStatus.PUBLISHED,
+        EventStatus.CLOSED,
+        EventStatus.ARCHIVED,
+    ):
         services.change_status(None, event, target)
-    services.change_status(None, event, EventStatus.CLOSED)
-    services.change_status(None, event, EventStatus.ARCHIVED)
+        db.session.commit()  # the view's commit: each change is its own unit of work
     assert [e.details["status"] for e in entries("event.status")] == [
         ["draft", "published"],
         ["published", "closed"],
@@ -236,9 +243,13 @@ def test_status_walks_forward_and_is_audited():
 
 def test_back_to_draft_only_without_registrations():
     event = make_event(db.session, status=EventStatus.PUBLISHED)
+    db.session.commit()
     services.change_status(None, event, EventStatus.DRAFT)
+    db.session.commit()
     services.change_status(None, event, EventStatus.PUBLISHED)
+    db.session.commit()
     make_registration(db.session, event, status=RegistrationStatus.REJECTED)
+    db.session.commit()
     with pytest.raises(EventError, match="already registered"):
         services.change_status(None, event, EventStatus.DRAFT)
     assert event.status == EventStatus.PUBLISHED
@@ -315,9 +326,9 @@ def test_delete_session_refused_with_attendance():
     db.session.add(
         Attendance(registration=registration, session=event_session, method=CheckInMethod.QR)
     )
-    db.session.flush()
+    db.session.commit()
     with pytest.raises(EventError, match="Attendance has already been taken"):
-        agenda.delete_session(None, event_session)
+        attendance_services.delete_session(None, event_session)
 
 
 def test_move_topic_returns_false_at_the_edges():
@@ -394,7 +405,7 @@ def test_stats_figures():
         ("Báo Khánh Hòa", 0, 3, 3),
         ("Ủy ban nhân dân", 1, 2, 1),
     ]
-    attendance = stats.attendance_by_session(event.id)
+    attendance = attendance_services.attendance_by_session(event.id)
     assert sorted(attendance.values()) == [0, 1]
     assert attendance[morning.id] == 1
     assert stats.confirmed_by_event([event.id, 999]) == {event.id: 1}
@@ -418,7 +429,7 @@ def test_stats_run_one_query_each_whatever_the_size():
     try:
         stats.registration_counts(event.id)
         stats.quota_use(event.id)
-        stats.attendance_by_session(event.id)
+        attendance_services.attendance_by_session(event.id)
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", _count)
     assert len(statements) == 3

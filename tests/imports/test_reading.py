@@ -14,8 +14,8 @@ from tests.imports.conftest import cp1258_bytes
 from tests.imports.conftest import csv_text
 from tests.imports.conftest import person
 from tests.imports.conftest import xlsx_bytes
-from trainingapp.registration import imports
-from trainingapp.registration.imports import ImportFileError
+from trainingapp.imports import reading as imports
+from trainingapp.imports.reading import ImportFileError
 
 NAME = "Nguyễn Thị Ánh Tuyết"
 UNIT = "Trung tâm Văn hóa – Thể thao huyện Vạn Ninh"

@@ -16,11 +16,12 @@ from trainingapp.auth.models import User
 from trainingapp.events.models import Event
 from trainingapp.events.models import Quota
 from trainingapp.extensions import db
+from trainingapp.imports import reading
+from trainingapp.imports import services as imports
+from trainingapp.imports.services import ImportRefused
+from trainingapp.imports.services import Outcome
 from trainingapp.organizations.models import Organization
-from trainingapp.registration import imports
 from trainingapp.registration import services
-from trainingapp.registration.imports import ImportRefused
-from trainingapp.registration.imports import Outcome
 from trainingapp.registration.models import Registration
 from trainingapp.registration.models import RegistrationSource
 from trainingapp.registration.models import RegistrationStatus
@@ -30,7 +31,7 @@ from trainingapp.registration.normalise import RegistrationInput
 def rows(*values: list[Any]) -> list[tuple[int, RegistrationInput]]:
     """Rows as a file's row 2, 3, ... below its header."""
     return [
-        (line, imports._raw_input(dict(zip(imports.FIELDS, cells, strict=True))))
+        (line, reading._raw_input(dict(zip(reading.FIELDS, cells, strict=True))))
         for line, cells in enumerate(values, 2)
     ]
 
@@ -302,7 +303,7 @@ def test_archived_course_takes_no_import(
     app_ctx: None, make_course: Callable[..., int], actor: User
 ) -> None:
     event_id = make_course(status="archived")
-    with pytest.raises(imports.ImportFileError):
+    with pytest.raises(reading.ImportFileError):
         imports.import_rows(event_id, rows(person(1)), actor=actor)
     db.session.rollback()
     assert count() == 0

@@ -483,7 +483,8 @@ def test_failure_mid_import_saves_nothing_and_says_so(
     import_folder: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from trainingapp.registration import imports
+    from trainingapp.imports import reading
+    from trainingapp.imports import services as imports
 
     event_id = make_course(capacity=2_000)
     data = csv_text([person(n) for n in range(1_200)]).encode()
@@ -494,7 +495,7 @@ def test_failure_mid_import_saves_nothing_and_says_so(
 
     def failing(*args: Any) -> Any:
         made.append(1)
-        if len(made) > imports.CHUNK:  # the second batch
+        if len(made) > reading.CHUNK:  # the second batch
             raise RuntimeError("disk on fire")
         return real_registration(*args)
 
@@ -527,7 +528,7 @@ def test_rows_refused_after_the_check_save_nothing_and_say_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A row registered between the confirm's check and the locked import: nothing is saved."""
-    from trainingapp.registration import imports
+    from trainingapp.imports import services as imports
 
     event_id = make_course()
     first = token_of(upload(signed_in, event_id, csv_text([person(1)]).encode()))

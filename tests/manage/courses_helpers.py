@@ -21,11 +21,11 @@ from trainingapp.events.models import Event
 from trainingapp.events.models import EventSession
 from trainingapp.events.models import EventStaff
 from trainingapp.events.models import EventStatus
-from trainingapp.events.models import Lecturer
 from trainingapp.events.models import Quota
 from trainingapp.events.models import StaffRole
 from trainingapp.events.models import Topic
 from trainingapp.extensions import db
+from trainingapp.lecturers.models import Lecturer
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 from trainingapp.registration.models import Registration

@@ -16,8 +16,8 @@ from tests.factories import make_organization
 from tests.factories import make_topic
 from trainingapp.audit.models import AuditEntry
 from trainingapp.auth.models import Role
-from trainingapp.events.models import Lecturer
 from trainingapp.extensions import db
+from trainingapp.lecturers.models import Lecturer
 from trainingapp.organizations.services import retire_organization
 
 

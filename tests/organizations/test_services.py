@@ -15,17 +15,19 @@ from tests.factories import make_organization
 from tests.factories import make_registration
 from trainingapp.audit.models import AuditEntry
 from trainingapp.events.models import Event
-from trainingapp.events.models import Lecturer
 from trainingapp.events.models import Quota
 from trainingapp.events.models import event_co_organizers
 from trainingapp.extensions import db
+from trainingapp.lecturers.models import Lecturer
+from trainingapp.organizations.lookup import current_unit_id
+from trainingapp.organizations.lookup import current_unit_ids
+from trainingapp.organizations.lookup import resolve_unit
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 from trainingapp.organizations.services import OrganizationError
 from trainingapp.organizations.services import accept_organization
 from trainingapp.organizations.services import create_organization
 from trainingapp.organizations.services import current_organizations
-from trainingapp.organizations.services import find_or_create_organization
 from trainingapp.organizations.services import merge_organizations
 from trainingapp.organizations.services import reinstate_organization
 from trainingapp.organizations.services import retire_organization
@@ -196,15 +198,27 @@ def test_retire_refusals() -> None:
 # --- typed-in units and review --------------------------------------------------------------
 
 
-def test_find_or_create_reuses_a_unit_and_marks_new_ones_for_review() -> None:
+def test_resolve_unit_reuses_a_unit_and_marks_new_ones_for_review() -> None:
     unit = org("Đồn Biên phòng Cam Ranh")
-    assert find_or_create_organization("don bien phong CAM RANH") is unit
-    typed = find_or_create_organization("  Trường THPT  Cam Lâm ")
+    assert resolve_unit("don bien phong CAM RANH", None) == unit.id
+    typed = db.session.get(Organization, resolve_unit("Trường THPT Cam Lâm", None))
+    assert typed is not None
     assert typed.name == "Trường THPT Cam Lâm"
     assert typed.needs_review is True
     assert typed.kind == OrganizationKind.OTHER
-    with pytest.raises(OrganizationError):
-        find_or_create_organization("   ")
+    assert last_entry("organization.create").details["needs_review"] is True
+
+
+def test_resolve_unit_follows_retired_units_to_their_successor() -> None:
+    old = org("Sở Thông tin và Truyền thông")
+    middle = org("Sở Văn hóa và Thông tin")
+    new = org("Sở Khoa học và Công nghệ")
+    retire_organization(None, old, successor=middle)
+    retire_organization(None, middle, successor=new)
+    assert current_unit_id("so thong tin va truyen thong") == new.id
+    assert current_unit_ids(["Sở Thông tin và Truyền thông", "Nowhere"]) == {
+        "so thong tin va truyen thong": new.id
+    }
 
 
 def test_accept_clears_the_flag_and_fixes_name_and_kind() -> None:

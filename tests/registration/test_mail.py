@@ -1,28 +1,46 @@
-"""Mail: written to the outbox without a server; a server that is down never breaks registration."""
+"""Mail from the public form: queued with the registration, so a mail server that is down never
+breaks registration and loses nothing; ``flask mail retry`` sends it once the server is back."""
 
 from __future__ import annotations
 
 import smtplib
 
+from sqlalchemy import select
+
 from trainingapp.extensions import db
 from trainingapp.mail import outbox as outbox_module
+from trainingapp.mail.models import OutboxMessage
+from trainingapp.mail.models import OutboxStatus
 from trainingapp.registration.models import Registration
 
 from .conftest import form_data
 from .conftest import read_mail
 
 
+def _down(*_args, **_kwargs):
+    raise smtplib.SMTPConnectError(421, "down")
+
+
+def _queued(app) -> list[OutboxMessage]:
+    with app.app_context():
+        return list(db.session.scalars(select(OutboxMessage)))
+
+
 def test_smtp_down_keeps_mail_and_retry_sends_it(
     app, client, make_event, outbox, monkeypatch, runner
 ):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_ASYNC=False, MAIL_TIMEOUT=2)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_TIMEOUT=2)
+    monkeypatch.setattr(outbox_module.smtplib, "SMTP", _down)
     make_event()
     response = client.post("/events/lop-1/register", data=form_data())
     assert response.status_code == 303  # registered although no server answered
     with app.app_context():
         assert db.session.query(Registration).count() == 1
-    unsent = list((outbox / "unsent").glob("*.eml"))
-    assert len(unsent) == 1
+    (row,) = _queued(app)
+    assert row.status == OutboxStatus.QUEUED
+    assert row.attempts == 1
+    assert "SMTPConnectError" in row.last_error
+    assert row.recipient == "an@example.vn"
 
     sent = []
 
@@ -36,46 +54,37 @@ def test_smtp_down_keeps_mail_and_retry_sends_it(
         def __exit__(self, *exc):
             return False
 
-        def send_message(self, message):
-            sent.append(message)
+        def send_message(self, message, to_addrs):
+            sent.append((message, to_addrs))
 
     monkeypatch.setattr(outbox_module.smtplib, "SMTP", FakeSMTP)
     result = runner.invoke(args=["mail", "retry"])
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
     assert len(sent) == 1
-    assert sent[0]["To"] == "an@example.vn"
-    assert list((outbox / "unsent").glob("*")) == []
+    message, to_addrs = sent[0]
+    assert message["To"] == "an@example.vn"
+    assert to_addrs == ["an@example.vn"]
+    (row,) = _queued(app)
+    assert row.status == OutboxStatus.SENT
+    assert read_mail(outbox) == []  # with a server, nothing goes to files
 
 
-def test_retry_reports_failures(app, make_event, client, outbox, runner):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_ASYNC=False, MAIL_TIMEOUT=2)
+def test_retry_reports_failures(app, make_event, client, monkeypatch, runner):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_TIMEOUT=2)
+    monkeypatch.setattr(outbox_module.smtplib, "SMTP", _down)
     make_event()
     client.post("/events/lop-1/register", data=form_data())
     result = runner.invoke(args=["mail", "retry"])
     assert result.exit_code == 1
-    assert "still unsent 1" in result.output
-    assert len(list((outbox / "unsent").glob("*.eml"))) == 1
-
-
-def test_retry_without_server_explains(runner):
-    result = runner.invoke(args=["mail", "retry"])
-    assert result.exit_code != 0
-    assert "MAIL_SERVER" in result.output
-
-
-def test_async_send_does_not_block(app, make_event, client, outbox, monkeypatch):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_ASYNC=True)
-
-    def broken(*_args, **_kwargs):
-        raise smtplib.SMTPConnectError(421, "down")
-
-    monkeypatch.setattr(outbox_module.smtplib, "SMTP", broken)
-    make_event()
-    assert client.post("/events/lop-1/register", data=form_data()).status_code == 303
+    assert "failed 1" in result.output
+    (row,) = _queued(app)
+    assert row.status == OutboxStatus.QUEUED
+    assert row.attempts == 2
 
 
 def test_no_email_no_mail(app, make_event, client, outbox):
     make_event()
     client.post("/events/lop-1/register", data=form_data(email=""))
     assert read_mail(outbox) == []
+    assert _queued(app) == []

@@ -1,4 +1,5 @@
-"""Staff approval: the pending list, approve/reject one by one and in bulk, with notifications."""
+"""Staff approval through the registrant list: the old pending page leads to the list filtered on
+"pending", and confirm/reject are its bulk actions, with the participants told by mail."""
 
 from __future__ import annotations
 
@@ -49,40 +50,52 @@ def status_of(app, registration_id):
         return db.session.get(Registration, registration_id).status
 
 
-def test_pending_list_visible_to_staff_but_not_decidable(app, make_event, make_user):
+def bulk(client, event_id, action, ids):
+    return client.post(
+        f"/manage/events/{event_id}/registrations",
+        data={"action": action, "ids": [str(i) for i in ids], "back": "status=pending"},
+    )
+
+
+def test_pending_page_is_the_list_filtered_and_staff_cannot_decide(app, make_event, make_user):
     event_id, ids = setup(app, make_event, make_user)
     client = login(app, "staff@example.vn")
-    html = client.get(f"/manage/events/{event_id}/pending").get_data(as_text=True)
+    response = client.get(f"/manage/events/{event_id}/pending")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(
+        f"/manage/events/{event_id}/registrations?status=pending"
+    )
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Người Thứ 0" in html
     assert "Người Thứ 2" in html
-    assert "Approve selected" not in html
-    response = client.post(f"/manage/events/{event_id}/pending", data={"only": f"approve:{ids[0]}"})
-    assert response.status_code == 403
+    assert 'value="confirm"' not in html
+    assert bulk(client, event_id, "confirm", ids[:1]).status_code == 403
     assert status_of(app, ids[0]) == RegistrationStatus.PENDING
 
 
-def test_approve_one_and_bulk_respecting_capacity(app, make_event, make_user, outbox):
+def test_confirm_respects_capacity_and_tells_everyone(app, make_event, make_user, outbox):
     event_id, ids = setup(app, make_event, make_user, capacity=2)
     client = login(app, "org@example.vn")
-    before = {p.name for p in outbox.glob("*.eml")}
-    response = client.post(f"/manage/events/{event_id}/pending", data={"only": f"approve:{ids[0]}"})
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/manage/events/{event_id}/pending")
-    assert status_of(app, ids[0]) == RegistrationStatus.CONFIRMED
-    response = client.post(
-        f"/manage/events/{event_id}/pending",
-        data={"action": "approve", "ids": [str(ids[1]), str(ids[2])]},
+    html = client.get(f"/manage/events/{event_id}/registrations?status=pending").get_data(
+        as_text=True
     )
+    assert 'value="confirm"' in html
+    before = {p.name for p in outbox.glob("*.eml")}
+    response = bulk(client, event_id, "confirm", ids[:1])
     assert response.status_code == 303
+    assert response.headers["Location"].endswith(
+        f"/manage/events/{event_id}/registrations?status=pending"
+    )
+    assert status_of(app, ids[0]) == RegistrationStatus.CONFIRMED
+    response = bulk(client, event_id, "confirm", ids[1:])
     assert status_of(app, ids[1]) == RegistrationStatus.CONFIRMED
     assert status_of(app, ids[2]) == RegistrationStatus.WAITLISTED
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "waiting list" in html
-    assert "No registrations are waiting for approval." in html
+    assert "1 moved to the waiting list" in html
+    assert "Người Thứ 2" not in html  # no longer pending
+    new = [p for p in sorted(outbox.glob("*.eml")) if p.name not in before]
     mails = [
-        m
-        for m, p in zip(read_mail(outbox), sorted(outbox.glob("*.eml")), strict=True)
-        if p.name not in before
+        m for m, p in zip(read_mail(outbox), sorted(outbox.glob("*.eml")), strict=True) if p in new
     ]
     assert sorted(m["To"] for m in mails) == ["p0@example.vn", "p1@example.vn", "p2@example.vn"]
 
@@ -90,15 +103,16 @@ def test_approve_one_and_bulk_respecting_capacity(app, make_event, make_user, ou
 def test_reject_bulk_and_bad_input(app, make_event, make_user, outbox):
     event_id, ids = setup(app, make_event, make_user)
     client = login(app, "org@example.vn")
-    url = f"/manage/events/{event_id}/pending"
+    url = f"/manage/events/{event_id}/registrations"
     for data in (
         {},
-        {"action": "approve"},
+        {"action": "confirm"},
         {"action": "explode", "ids": [str(ids[0])]},
-        {"only": "approve:abc"},
+        {"action": "confirm", "ids": ["abc", "-1", "99999999999999999999"]},
     ):
         response = client.post(url, data=data)
         assert response.status_code == 303
+        assert client.get(response.headers["Location"]).status_code == 200
     assert {status_of(app, i) for i in ids} == {RegistrationStatus.PENDING}
     response = client.post(
         url, data={"action": "reject", "ids": [str(i) for i in ids] + ["999999", "x"]}
@@ -107,7 +121,7 @@ def test_reject_bulk_and_bad_input(app, make_event, make_user, outbox):
     assert {status_of(app, i) for i in ids} == {RegistrationStatus.REJECTED}
     assert any("not approved" in m["Subject"] for m in read_mail(outbox))
     # deciding again changes nothing
-    client.post(url, data={"only": f"approve:{ids[0]}"})
+    bulk(client, event_id, "confirm", ids[:1])
     assert status_of(app, ids[0]) == RegistrationStatus.REJECTED
 
 
@@ -116,7 +130,5 @@ def test_other_course_ids_are_ignored(app, make_event, make_user):
     other_id = make_event()
     admin = make_user("admin@example.vn", Role.ADMIN)
     client = login(app, admin.email)
-    client.post(
-        f"/manage/events/{other_id}/pending", data={"action": "approve", "ids": [str(ids[0])]}
-    )
+    bulk(client, other_id, "confirm", ids[:1])
     assert status_of(app, ids[0]) == RegistrationStatus.PENDING

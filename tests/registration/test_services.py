@@ -16,6 +16,7 @@ from trainingapp.events.models import Event
 from trainingapp.events.models import EventStatus
 from trainingapp.extensions import db
 from trainingapp.organizations.models import Organization
+from trainingapp.registrants import services as registrants
 from trainingapp.registration import errors
 from trainingapp.registration import services
 from trainingapp.registration.models import Registration
@@ -235,13 +236,13 @@ def test_approval_pending_then_decisions(make_event, app_ctx):
     b = register(event_id, person(2))
     c = register(event_id, person(3))
     assert {a.status, b.status, c.status} == {RegistrationStatus.PENDING}
-    result = services.approve(event_id, [a.id, b.id], actor=None)
+    result = registrants.confirm_many(event_id, [a.id, b.id], actor=None)
     db.session.commit()
-    assert [r.id for r in result.confirmed] == [a.id]
+    assert [r.id for r in result.changed] == [a.id]
     assert [r.id for r in result.waitlisted] == [b.id]
-    result = services.reject(event_id, [c.id], actor=None)
+    result = registrants.reject_many(event_id, [c.id], actor=None)
     db.session.commit()
-    assert [r.id for r in result.rejected] == [c.id]
+    assert [r.id for r in result.changed] == [c.id]
     assert statuses(event_id) == {"confirmed": 1, "waitlisted": 1, "rejected": 1}
     actions = db.session.scalars(
         select(AuditEntry.action).where(AuditEntry.object_type == "Registration")
@@ -256,9 +257,9 @@ def test_approval_full_without_waitlist_stays_pending(make_event, app_ctx):
     event_id = make_event(capacity=1, approval_required=True, waitlist_enabled=False)
     a = register(event_id, person(1))
     b = register(event_id, person(2))
-    result = services.approve(event_id, [a.id, b.id], actor=None)
+    result = registrants.confirm_many(event_id, [a.id, b.id], actor=None)
     db.session.commit()
-    assert [r.id for r in result.full] == [b.id]
+    assert [r.id for r in result.skipped] == [b.id]
     assert db.session.get(Registration, b.id).status == RegistrationStatus.PENDING
 
 

@@ -12,9 +12,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.guard import guard_manage_blueprint
 from ..auth.services import AccountError
 from ..auth.services import change_own_password
-from ..events.access import guard_manage_blueprint
+from ..common.errors import show_on_form
 from ..extensions import db
 from .forms import ChangePasswordForm
 
@@ -32,13 +33,9 @@ def password() -> Any:
             )
         except AccountError as error:
             db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = [*field.errors, str(error.message)]
-            else:
-                flash(str(error.message), "danger")
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Your password has been changed."), "success")
-            return redirect(url_for("events_manage.index"), 303)
+            return redirect(url_for("workspace.index"), 303)
     return render_template("manage/admin/password.html", form=form)

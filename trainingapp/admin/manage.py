@@ -13,10 +13,10 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..auth.guard import guard_manage_blueprint
 from ..auth.models import Role
 from ..auth.models import User
 from ..auth.services import AccountError
@@ -25,7 +25,7 @@ from ..auth.services import create_user
 from ..auth.services import list_users
 from ..auth.services import reset_password
 from ..auth.services import set_active
-from ..events.access import guard_manage_blueprint
+from ..common.errors import show_on_form
 from ..events.models import Event
 from ..extensions import db
 from .audit import action_label
@@ -46,14 +46,6 @@ guard_manage_blueprint(admin_bp, admin_only=True)
 @admin_bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {"role_label": lambda role: ROLE_LABELS.get(Role(role), role)}
-
-
-def _show_error(error: AccountError, form: FlaskForm) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "danger")
 
 
 def _per_page() -> int:
@@ -87,7 +79,7 @@ def create_account() -> Any:
             )
         except AccountError as error:
             db.session.rollback()
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
@@ -127,7 +119,7 @@ def account_role(user_id: int) -> Any:
         except AccountError as error:
             db.session.rollback()
             user = db.get_or_404(User, user_id)
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Role changed."), "success")
@@ -145,7 +137,7 @@ def account_password(user_id: int) -> Any:
         except AccountError as error:
             db.session.rollback()
             user = db.get_or_404(User, user_id)
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(

@@ -23,13 +23,13 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..events.access import guard_manage_blueprint
+from ..auth.guard import guard_manage_blueprint
+from ..common.errors import DomainError
+from ..common.errors import show_on_form
 from ..events.models import EventSession
 from ..events.models import StaffRole
 from ..extensions import db
 from ..registration.errors import AlreadyRegistered
-from ..registration.errors import InvalidRegistration
-from ..registration.errors import RegistrationError
 from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..registration.models import Registration
 from . import services
@@ -189,23 +189,14 @@ def checkin_code(event_id: int) -> Any:
                 flash(message, "warning")
         return redirect(_checkin_url(event_session), 303)
     method = CheckInMethod.QR if form.via.data == "camera" else CheckInMethod.CODE
-    event_session = _reloaded_for_checkin(event_session)
-    result = services.check_in_by_code(
-        event_id, event_session, form.code.data or "", method, current_user
-    )
+    try:
+        result = services.check_in_by_code(
+            event_id, event_session, form.code.data or "", method, current_user
+        )
+    except services.SessionGone:
+        abort(404)
     db.session.commit()
     return _respond(result, event_session)
-
-
-def _reloaded_for_checkin(event_session: EventSession) -> EventSession:
-    """Open the check-in transaction and load the session again in it (404 if it was deleted
-    meanwhile)."""
-    session_id = event_session.id
-    services.begin_checkin()
-    reloaded = db.session.get(EventSession, session_id)
-    if reloaded is None:
-        abort(404)
-    return reloaded
 
 
 @attendance_bp.post("/events/<int:event_id>/checkin/<int:registration_id>")
@@ -217,10 +208,12 @@ def checkin_one(event_id: int, registration_id: int) -> Any:
         flash(_("Choose a session first."), "warning")
         return redirect(url_for(".checkin", event_id=event_id), 303)
     q = (form.q.data or "")[:100]
-    event_session = _reloaded_for_checkin(event_session)
-    result = services.check_in_by_id(
-        event_id, event_session, registration_id, CheckInMethod.SEARCH, current_user
-    )
+    try:
+        result = services.check_in_by_id(
+            event_id, event_session, registration_id, CheckInMethod.SEARCH, current_user
+        )
+    except services.SessionGone:
+        abort(404)
     db.session.commit()
     return _respond(result, event_session, q)
 
@@ -270,24 +263,19 @@ def walk_in(event_id: int) -> Any:
     existing: Registration | None = None
     if form.validate_on_submit():
         try:
-            result, _checked = services.walk_in(
+            registration, _checked = services.walk_in(
                 event_id, form.raw_input(), event_session, current_user
             )
         except AlreadyRegistered as error:
             db.session.rollback()
-            form[error.field].errors = [*form[error.field].errors, str(error.message)]
+            show_on_form(form, error)
             existing = db.session.get(Registration, error.registration_id)
-        except InvalidRegistration as error:
+        except DomainError as error:
             db.session.rollback()
-            for name, message in error.errors.items():
-                form[name].errors = [*form[name].errors, str(message)]
-        except RegistrationError as error:
-            db.session.rollback()
-            flash(str(error.message), "danger")
+            show_on_form(form, error)
         else:
-            registration = result.registration
             db.session.commit()
-            if result.over_capacity:
+            if registration.over_capacity:
                 flash(
                     _(
                         "%(name)s registered as a walk-in over capacity (the course or the unit's quota was full).",

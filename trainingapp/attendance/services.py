@@ -3,9 +3,10 @@
 One attendance row per registration and session is guaranteed by the unique key on
 ``(registration_id, session_id)``: two staff phones checking in the same person at the same
 moment both try the insert inside a savepoint; the loser's ``IntegrityError`` rolls back only the
-savepoint and is reported as "already checked in at hh:mm" with the winner's time. On SQLite the
-check-in transaction starts as a writer (``BEGIN IMMEDIATE``) so the two requests queue instead of
-failing on a stale snapshot.
+savepoint and is reported as "already checked in at hh:mm" with the winner's time. Every verb that changes
+attendance opens its own writer transaction with the course lock (``events.locking``), so a
+bulk check-in, paper ticks or a walk-in never interleave with a phone's check-in between their
+read and their write (on SQLite that interleaving failed with "database is locked").
 """
 
 from __future__ import annotations
@@ -26,18 +27,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
-from ..common.dbtx import begin_write
+from ..common.errors import DomainError
 from ..common.time import LOCAL_TZ
 from ..common.time import utcnow
+from ..events import agenda
+from ..events.locking import lock_course
 from ..events.models import EventSession
+from ..events.services import EventError
 from ..extensions import db
-from ..registration.editing import WalkInResult
-from ..registration.editing import register_walk_in
 from ..registration.listing import checkin_search_query
 from ..registration.listing import signin_sheet_query
 from ..registration.models import Registration
 from ..registration.models import RegistrationStatus
 from ..registration.normalise import RegistrationInput
+from ..registration.services import register_walk_in
 from ..registration.tokens import parse_checkin_payload
 from .models import Attendance
 from .models import CheckInMethod
@@ -46,12 +49,8 @@ if TYPE_CHECKING:
     from ..auth.models import User
 
 
-class AttendanceError(Exception):
-    """A rule refused the action; ``message`` is translatable."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)
-        self.message = message
+class AttendanceError(DomainError):
+    """An attendance rule refused the action."""
 
 
 class Outcome(StrEnum):
@@ -165,7 +164,7 @@ def check_in(
 ) -> CheckInResult:
     """Record that ``registration`` attends ``session`` (confirmed registrations only).
 
-    Call inside a writer transaction (:func:`begin_checkin`). Idempotent: a second call, or a
+    Call with the course locked (the verbs below do). Idempotent: a second call, or a
     concurrent one from another device, returns ``ALREADY`` with the first time.
     """
     if registration.event_id != session.event_id:
@@ -197,9 +196,21 @@ def check_in(
     return CheckInResult(Outcome.CHECKED_IN, registration, attendance, attendance.checked_in_at)
 
 
-def begin_checkin() -> None:
-    """Start the request's unit of work as a writer (SQLite ``BEGIN IMMEDIATE``), see module doc."""
-    begin_write(db.session)
+class SessionGone(AttendanceError):  # noqa: N818  (like the other refusals)
+    """The session was deleted while the check-in was on its way."""
+
+    def __init__(self) -> None:
+        super().__init__(_l("This session no longer exists."))
+
+
+def _begin(event_id: int, session: EventSession) -> EventSession:
+    """Lock the course for a change of attendance and read the session again inside the lock."""
+    session_id = session.id
+    lock_course(event_id)
+    fresh = db.session.get(EventSession, session_id, populate_existing=True)
+    if fresh is None or fresh.event_id != event_id:
+        raise SessionGone()
+    return fresh
 
 
 def check_in_by_code(
@@ -214,6 +225,7 @@ def check_in_by_code(
     A code of another course, or no code at all, is ``NOT_REGISTERED``: the page never says
     whose code of which other course it was.
     """
+    session = _begin(event_id, session)
     code = parse_checkin_payload(text or "")
     if not code or len(code) > 12:
         return CheckInResult(Outcome.NOT_REGISTERED)
@@ -234,8 +246,9 @@ def check_in_by_id(
     method: CheckInMethod,
     actor: User | None,
 ) -> CheckInResult:
+    session = _begin(event_id, session)
     registration = (
-        db.session.get(Registration, registration_id) if 0 < registration_id < 2**63 else None
+        db.session.get(Registration, registration_id) if 0 < registration_id < 2**31 else None
     )
     if registration is None or registration.event_id != event_id:
         return CheckInResult(Outcome.NOT_REGISTERED)
@@ -244,7 +257,8 @@ def check_in_by_id(
 
 def undo(event_id: int, attendance_id: int, actor: User | None) -> Attendance:
     """Remove an attendance row (a check-in made by mistake)."""
-    attendance = db.session.get(Attendance, attendance_id) if 0 < attendance_id < 2**63 else None
+    lock_course(event_id)
+    attendance = db.session.get(Attendance, attendance_id) if 0 < attendance_id < 2**31 else None
     if attendance is None or attendance.registration.event_id != event_id:
         raise AttendanceError(_l("This check-in no longer exists."))
     record(
@@ -266,14 +280,15 @@ def undo(event_id: int, attendance_id: int, actor: User | None) -> Attendance:
 
 def walk_in(
     event_id: int, data: RegistrationInput, session: EventSession | None, actor: User | None
-) -> tuple[WalkInResult, CheckInResult | None]:
-    """Register a walk-in (see ``registration.editing.register_walk_in``) and check them in for
-    ``session`` in the same transaction."""
-    result = register_walk_in(event_id, data, actor)
+) -> tuple[Registration, CheckInResult | None]:
+    """Register a walk-in (``registration.services.register_walk_in``, which locks the course)
+    and check them in for ``session`` in the same transaction."""
+    registration = register_walk_in(event_id, data, actor)
     checked = None
     if session is not None and session.event_id == event_id:
-        checked = check_in(result.registration, session, CheckInMethod.WALK_IN, actor)
-    return result, checked
+        session = db.session.get(EventSession, session.id, populate_existing=True) or session
+        checked = check_in(registration, session, CheckInMethod.WALK_IN, actor)
+    return registration, checked
 
 
 # --- several at once ----------------------------------------------------------------------------
@@ -295,10 +310,11 @@ def mark_attended(
     method: CheckInMethod = CheckInMethod.BULK,
 ) -> BulkResult:
     """Check in several registrations for ``session`` (three queries, then one insert per new row)."""
-    wanted = sorted({i for i in ids if 0 < i < 2**63})
+    wanted = sorted({i for i in ids if 0 < i < 2**31})
     result = BulkResult()
     if not wanted or session.event_id != event_id:
         return result
+    session = _begin(event_id, session)
     registrations = list(
         db.session.scalars(
             select(Registration)
@@ -354,11 +370,12 @@ def save_paper_ticks(
     (method ``paper``), unticked ones with attendance are removed. Only confirmed registrations
     of the course count. One audit entry on the session carries the counts and the ids.
     """
-    shown = {i for i in shown_ids if 0 < i < 2**63}
-    ticked = {i for i in ticked_ids if 0 < i < 2**63} & shown
+    shown = {i for i in shown_ids if 0 < i < 2**31}
+    ticked = {i for i in ticked_ids if 0 < i < 2**31} & shown
     result = PaperResult()
     if not shown or session.event_id != event_id:
         return result
+    session = _begin(event_id, session)
     on_sheet = set(
         db.session.scalars(
             select(Registration.id).where(
@@ -460,3 +477,33 @@ def search(event_id: int, session_id: int, term: str, limit: int = 20) -> list[A
 def paper_rows(event_id: int) -> Any:
     """The sign-in sheet query (confirmed, in sign-in order), for pagination by the view."""
     return signin_sheet_query(event_id)
+
+
+def attendance_by_session(event_id: int) -> dict[int, int]:
+    """Participants checked in per session of a course (sessions without any: 0). One query."""
+    rows = db.session.execute(
+        select(EventSession.id, func.count(Attendance.id))
+        .outerjoin(Attendance, Attendance.session_id == EventSession.id)
+        .where(EventSession.event_id == event_id)
+        .group_by(EventSession.id)
+    )
+    return {session_id: count for session_id, count in rows}
+
+
+def delete_session(actor: User | None, event_session: EventSession) -> None:
+    """Remove a session of a course (``events.agenda.delete_session``), refused once attendance
+    has been taken in it: the signed list would lose its column. Locks the course, so that no
+    check-in lands in the session meanwhile."""
+    event_session = _begin(event_session.event_id, event_session)
+    taken = db.session.scalar(
+        select(func.count(Attendance.id)).where(Attendance.session_id == event_session.id)
+    )
+    if taken:
+        raise EventError(
+            _l(
+                "Attendance has already been taken in this session (%(count)d participants); "
+                "it cannot be deleted.",
+                count=taken,
+            )
+        )
+    agenda.delete_session(actor, event_session)

@@ -5,8 +5,6 @@ Passwords never reach the audit log: entries only say that a password was set or
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 from sqlalchemy import func
@@ -15,6 +13,7 @@ from sqlalchemy import select
 
 from ..audit.services import changes
 from ..audit.services import record
+from ..common.errors import DomainError
 from ..common.text import clean
 from ..common.time import utcnow
 from ..extensions import db
@@ -25,19 +24,8 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
 
 
-class AccountError(ValueError):
-    """A rule about accounts was broken; the message is shown to the user.
-
-    ``field`` names the form field the message belongs to (None: a general message).
-    """
-
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
+class AccountError(DomainError):
+    """A rule about accounts refused the change."""
 
 
 def normalise_email(email: str) -> str:

@@ -49,7 +49,7 @@ def _login_limit() -> str:
 def login() -> Any:
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("events_manage.index"))
+        return redirect(next_url or url_for("workspace.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(
@@ -58,7 +58,7 @@ def login() -> Any:
         db.session.commit()
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
-            return redirect(next_url or url_for("events_manage.index"), 303)
+            return redirect(next_url or url_for("workspace.index"), 303)
         form.password.errors.append(_("Wrong e-mail or password, or the account is disabled."))
     return render_template("auth/login.html", form=form)
 

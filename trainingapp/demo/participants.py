@@ -9,8 +9,6 @@ from datetime import timedelta
 
 from ..attendance.models import Attendance
 from ..attendance.models import CheckInMethod
-from ..common.text import fold
-from ..common.text import name_sort_key
 from ..common.time import local_to_utc
 from ..events.models import Event
 from ..events.models import EventSession
@@ -20,6 +18,8 @@ from ..organizations.models import OrganizationKind
 from ..registration.models import Registration
 from ..registration.models import RegistrationSource
 from ..registration.models import RegistrationStatus
+from ..registration.normalise import RegistrationInput
+from ..registration.storage import person_values
 from . import data
 from .people import PeopleFactory
 from .people import Person
@@ -170,17 +170,19 @@ def _register(
     cancelled_at: datetime | None = None,
 ) -> Registration:
     changed = cancelled_at or created
+    typed = RegistrationInput(
+        full_name=person.full_name,
+        organization=org.name,
+        phone=person.phone,
+        gender=person.gender.value,
+        birth_year=person.birth_year,
+        position=person.position,
+        email=person.email,
+    )
     registration = Registration(
         event_id=event.id,
-        full_name=person.full_name,
-        sort_key=name_sort_key(person.full_name),
-        search_name=fold(person.full_name),
-        gender=person.gender,
-        birth_year=person.birth_year,
+        **person_values(typed),
         organization=org,
-        position=person.position,
-        phone=person.phone,
-        email=person.email,
         status=RegistrationStatus.CANCELLED if cancelled_at else RegistrationStatus.CONFIRMED,
         source=source,
         manage_token=people.manage_token(),

@@ -24,9 +24,9 @@ from ..common.time import local_today
 from ..events.models import Event
 from ..events.models import EventSession
 from ..events.models import EventStatus
-from ..events.models import Lecturer
 from ..events.models import Topic
 from ..extensions import db
+from ..lecturers.models import Lecturer
 from ..organizations.models import Organization
 from ..registration.models import Registration
 from ..registration.models import RegistrationStatus

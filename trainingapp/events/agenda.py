@@ -13,17 +13,16 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 
-from ..attendance.models import Attendance
 from ..audit.services import changes
 from ..audit.services import record
 from ..auth.models import User
 from ..common.text import clean
 from ..extensions import db
+from ..lecturers.models import Lecturer
+from ..lecturers.models import topic_lecturers
 from .models import Event
 from .models import EventSession
-from .models import Lecturer
 from .models import Topic
-from .models import topic_lecturers
 from .services import EventError
 from .services import jsonable
 
@@ -100,19 +99,9 @@ def update_session(
 
 
 def delete_session(actor: User | None, event_session: EventSession) -> None:
-    """Remove a session; refused once attendance has been taken in it. Its topics stay on the
-    course, without a session."""
-    taken = db.session.scalar(
-        select(func.count(Attendance.id)).where(Attendance.session_id == event_session.id)
-    )
-    if taken:
-        raise EventError(
-            _l(
-                "Attendance has already been taken in this session (%(count)d participants); "
-                "it cannot be deleted.",
-                count=taken,
-            )
-        )
+    """Remove a session (its attendance rows go with it: call it through
+    ``attendance.services.delete_session``, which refuses once attendance has been taken). Its
+    topics stay on the course, without a session."""
     for topic in db.session.scalars(select(Topic).where(Topic.session_id == event_session.id)):
         topic.session_id = None
     record(

@@ -1,18 +1,17 @@
-"""Staff area for courses (/manage): course list, dashboard, course form, status and clone.
+"""Staff area for courses (/manage/events/...): the course form, status and clone.
 
-The agenda (sessions and topics), quotas and course staff pages are in :mod:`.manage_agenda`,
-:mod:`.manage_quotas` and :mod:`.manage_staff`, on the same ``manage_bp`` (defined in
-:mod:`.manage_blueprint`). Importing this module imports them, so the app factory registers
-the whole blueprint with ``from .events.manage import manage_bp``. Every route requires a
-signed-in account; routes with an ``event_id`` require a role on that course (see
-:mod:`.access`)."""
+The course staff pages are in :mod:`.manage_staff`, on the same ``manage_bp`` (defined in
+:mod:`.manage_blueprint`); importing this module imports it, so the app factory registers the
+whole blueprint with ``from .events.manage import manage_bp``. The course list, the dashboard,
+the agenda and quota pages show figures of several packages and live in ``workspace``. Every
+route requires a signed-in account; routes with an ``event_id`` require a role on that course
+(see ``auth.guard`` and :mod:`.access`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -21,20 +20,14 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import extract
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from ..common.errors import show_on_form
 from ..common.time import local_to_utc
 from ..common.time import to_local
 from ..extensions import db
-from ..registration.models import RegistrationStatus
-from ..reports import stats
 
-# Imported for their routes, which they add to manage_bp (see the module docstring).
-from . import manage_agenda  # noqa: F401
-from . import manage_quotas  # noqa: F401
+# Imported for its routes, which it adds to manage_bp (see the module docstring).
 from . import manage_staff  # noqa: F401
 from .access import organizer_required
 from .cloning import CloneData
@@ -44,15 +37,12 @@ from .forms import CloneForm
 from .forms import EventForm
 from .forms import StatusForm
 from .manage_blueprint import EVENT_STATUS_LABELS
-from .manage_blueprint import can_edit
 from .manage_blueprint import current_event
 from .manage_blueprint import manage_bp as manage_bp
 from .manage_blueprint import organization_select_choices
-from .manage_blueprint import show_errors
 from .models import Event
 from .models import EventStatus
 from .permissions import can_create_event
-from .permissions import visible_events
 from .services import EventData
 from .services import EventError
 from .services import allowed_transitions
@@ -84,70 +74,9 @@ TRANSITION_TEXTS = {
     ),
 }
 
-#: pages of other parts of the workspace, linked from the dashboard once they exist
-OTHER_PAGES = [
-    ("/registrations", _l("Registrations"), False),
-    ("/pending", _l("Pending approval"), False),
-    ("/checkin", _l("Check-in"), False),
-    ("/signin-sheet", _l("Sign-in sheet"), False),
-    ("/signin-sheet.pdf", _l("Sign-in sheet (PDF)"), False),
-    ("/signin-sheet.xlsx", _l("Sign-in sheet (Excel)"), False),
-    ("/report", _l("Attendance report"), False),
-    ("/export.csv", _l("Export (CSV)"), False),
-    ("/export.xlsx", _l("Export (Excel)"), False),
-    ("/import", _l("Import participants"), True),
-]
-
 
 def _dashboard(event: Event | None = None) -> Any:
-    return redirect(url_for(".dashboard", event_id=(event or current_event()).id), 303)
-
-
-# --- Course list --------------------------------------------------------------------------------
-
-
-@manage_bp.get("/")
-def index() -> Any:
-    status = request.args.get("status", "")
-    year = request.args.get("year", type=int)
-    query = visible_events(current_user)
-    years = sorted(
-        {
-            int(y)
-            for y in db.session.scalars(
-                query.with_only_columns(extract("year", Event.start_date)).distinct()
-            )
-            if y is not None
-        },
-        reverse=True,
-    )
-    if status in EventStatus.__members__.values():
-        query = query.where(Event.status == EventStatus(status))
-    else:
-        status = ""
-    if year is not None and year in years:
-        query = query.where(extract("year", Event.start_date) == year)
-    else:
-        year = None
-    page = db.paginate(
-        query.options(selectinload(Event.organizer)).order_by(
-            Event.start_date.desc(), Event.id.desc()
-        ),
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["ITEMS_PER_PAGE"],
-        error_out=False,
-    )
-    confirmed = stats.confirmed_by_event([event.id for event in page.items])
-    return render_template(
-        "manage/index.html",
-        page=page,
-        confirmed=confirmed,
-        years=years,
-        status=status,
-        year=year,
-        statuses=list(EventStatus),
-        can_create=can_create_event(current_user),
-    )
+    return redirect(url_for("workspace.dashboard", event_id=(event or current_event()).id), 303)
 
 
 # --- Course form --------------------------------------------------------------------------------
@@ -191,7 +120,7 @@ def create() -> Any:
             event = create_event(current_user, _event_data(form))
         except EventError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The course has been created as a draft."), "success")
@@ -215,63 +144,12 @@ def edit(event_id: int) -> Any:
             update_event(current_user, event, _event_data(form))
         except EventError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The course has been saved."), "success")
             return _dashboard(event)
     return render_template("manage/event_form.html", form=form, event=event)
-
-
-# --- Dashboard ----------------------------------------------------------------------------------
-
-
-def _other_pages(event: Event) -> list[tuple[str, Any]]:
-    """Links to pages other parts of the app provide, for those that are installed."""
-    rules = {
-        rule.rule: rule.endpoint
-        for rule in current_app.url_map.iter_rules()
-        if rule.methods and "GET" in rule.methods
-    }
-    links = []
-    for suffix, label, organizers_only in OTHER_PAGES:
-        endpoint = rules.get(f"/manage/events/<int:event_id>{suffix}")
-        if endpoint and endpoint in current_app.view_functions:
-            if organizers_only and not can_edit():
-                continue
-            links.append((url_for(endpoint, event_id=event.id), label))
-    return links
-
-
-@manage_bp.get("/events/<int:event_id>")
-def dashboard(event_id: int) -> Any:
-    event = db.session.scalars(
-        select(Event)
-        .where(Event.id == event_id)
-        .options(
-            selectinload(Event.organizer),
-            selectinload(Event.co_organizers),
-            selectinload(Event.sessions),
-        )
-    ).one()
-    counts = stats.registration_counts(event.id)
-    confirmed = counts[RegistrationStatus.CONFIRMED]
-    quotas = stats.quota_use(event.id)
-    return render_template(
-        "manage/dashboard.html",
-        event=event,
-        counts=counts,
-        seats_left=max(event.capacity - confirmed, 0),
-        quotas=quotas,
-        quota_total=sum(q.seats for q in quotas),
-        attendance=stats.attendance_by_session(event.id),
-        can_edit=can_edit(),
-        transitions=[
-            (status, TRANSITION_TEXTS[(event.status, status)][0])
-            for status in allowed_transitions(event)
-        ],
-        other_pages=_other_pages(event),
-    )
 
 
 # --- Status -------------------------------------------------------------------------------------
@@ -344,7 +222,7 @@ def clone(event_id: int) -> Any:
             )
         except EventError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(

@@ -1,12 +1,11 @@
 """The staff-area blueprint for courses (/manage, endpoints ``events_manage.*``) and what its
-route modules share: the login/course-role guard, the status labels every template gets, and
-helpers to reach the current course and show refusals.
+route modules and the workspace's share: the status labels, helpers to reach the current course
+and show refusals.
 
-Routes are spread over :mod:`.manage` (course list, dashboard, course form, status, clone),
-:mod:`.manage_agenda`, :mod:`.manage_quotas` and :mod:`.manage_staff`, all on this one
-``manage_bp``; :mod:`.manage` imports the other three, so ``from .manage import manage_bp``
-always gives the blueprint with every route. Routes with an ``event_id`` require a role on
-that course (see :mod:`.access`)."""
+Routes are in :mod:`.manage` (course form, status, clone) and :mod:`.manage_staff`, both on this
+one ``manage_bp``; :mod:`.manage` imports the other, so ``from .manage import manage_bp`` always
+gives the blueprint with every route. Routes with an ``event_id`` require a role on that course
+(``auth.guard``, :mod:`.access`)."""
 
 from __future__ import annotations
 
@@ -14,22 +13,19 @@ from typing import Any
 
 from flask import Blueprint
 from flask import abort
-from flask import flash
 from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..auth.guard import guard_manage_blueprint
 from ..common.text import fold
 from ..extensions import db
 from ..organizations.models import Organization
-from ..registration.labels import STATUS_LABELS
-from .access import guard_manage_blueprint
 from .models import Event
 from .models import EventStatus
 from .models import StaffRole
-from .services import EventError
 
 manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage")
 
@@ -42,18 +38,7 @@ EVENT_STATUS_LABELS = {
     EventStatus.ARCHIVED: _l("Archived"),
 }
 
-REGISTRATION_STATUS_LABELS = STATUS_LABELS
-
 STAFF_ROLE_LABELS = {StaffRole.ORGANIZER: _l("Organizer"), StaffRole.STAFF: _l("Staff")}
-
-
-@manage_bp.context_processor
-def _labels() -> dict[str, Any]:
-    return {
-        "event_status_labels": EVENT_STATUS_LABELS,
-        "registration_status_labels": REGISTRATION_STATUS_LABELS,
-        "staff_role_labels": STAFF_ROLE_LABELS,
-    }
 
 
 def current_event() -> Event:
@@ -72,16 +57,6 @@ def of_event(model: Any, object_id: int) -> Any:
     return db.first_or_404(
         select(model).where(model.id == object_id, model.event_id == current_event().id)
     )
-
-
-def show_errors(form: Any, error: EventError) -> None:
-    """Put each refusal next to its field; a refusal about nothing in the form is flashed."""
-    for name, message in error.errors.items():
-        field = getattr(form, name, None) if name else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, message]
-        else:
-            flash(str(message), "danger")
 
 
 def as_choices(pairs: Any) -> list[SelectChoice]:

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role
 from ..auth.models import User
+from ..common.errors import show_on_form
 from ..extensions import db
 from .access import organizer_required
 from .forms import StaffForm
@@ -24,7 +25,6 @@ from .manage_blueprint import as_choices
 from .manage_blueprint import current_event
 from .manage_blueprint import manage_bp
 from .manage_blueprint import of_event
-from .manage_blueprint import show_errors
 from .models import EventStaff
 from .models import StaffRole
 from .services import EventError
@@ -62,7 +62,7 @@ def staff(event_id: int) -> Any:
             assign_staff(current_user, event, form.user_id.data, StaffRole(form.role.data))
         except EventError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The account has been assigned to this course."), "success")

@@ -12,7 +12,6 @@ from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Column
 from sqlalchemy import ForeignKey
-from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import Text
@@ -20,15 +19,14 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
-from sqlalchemy.orm import validates
 
 from ..common.enums import EnumText
 from ..common.enums import check_in
-from ..common.text import clean
-from ..common.text import fold
 from ..common.time import utcnow
 from ..extensions import Model
 from ..extensions import db
+from ..lecturers.models import Lecturer
+from ..lecturers.models import topic_lecturers
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -52,14 +50,6 @@ event_co_organizers = Table(
     db.metadata,
     Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
     Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
-)
-
-topic_lecturers = Table(
-    "topic_lecturers",
-    db.metadata,
-    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-    Column("lecturer_id", ForeignKey("lecturers.id"), primary_key=True),
-    Column("position", Integer, nullable=False, default=0),
 )
 
 
@@ -141,32 +131,6 @@ class EventSession(Model):
     topics: Mapped[list[Topic]] = relationship(
         back_populates="session", order_by="Topic.position", passive_deletes=True
     )
-
-
-class Lecturer(Model):
-    """A lecturer (báo cáo viên), shared across courses."""
-
-    __tablename__ = "lecturers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    #: accent- and case-insensitive ``full_name`` for directory search (``common.text.fold``)
-    search_name: Mapped[str] = mapped_column(String(200), default="")
-    #: rank or title, e.g. "Thượng tá", "TS."
-    rank: Mapped[str] = mapped_column(String(100), default="")
-    position: Mapped[str] = mapped_column(String(200), default="")
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    organization: Mapped[Organization | None] = relationship()
-
-    @validates("full_name")
-    def _set_full_name(self, _key: str, value: str) -> str:
-        value = clean(value)
-        self.search_name = fold(value)
-        return value
 
 
 class Topic(Model):

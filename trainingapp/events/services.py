@@ -5,7 +5,6 @@ through its statuses. The agenda, quotas, staff and cloning have modules of thei
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -23,21 +22,24 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import changes
 from ..audit.services import record
 from ..auth.models import User
-from ..common.dbtx import begin_write
-from ..common.dbtx import lock_row
+from ..common.errors import DomainError
 from ..common.text import clean
 from ..common.time import local_to_utc
 from ..common.time import local_today
 from ..common.time import to_local
 from ..common.time import utcnow
 from ..extensions import db
+from ..lecturers.models import Lecturer
 from ..organizations.models import Organization
-from ..registration.models import Registration
+
+# The one import from a higher layer (docs/architecture.md): seat counts for the capacity check.
 from ..registration.seats import count_confirmed
+from ..registration.seats import has_registrations
+from .locking import CourseGone
+from .locking import lock_event
 from .models import Event
 from .models import EventSession
 from .models import EventStatus
-from .models import Lecturer
 from .models import Topic
 
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CLOSED)
@@ -138,19 +140,8 @@ TRANSITIONS: dict[EventStatus, tuple[EventStatus, ...]] = {
 }
 
 
-class EventError(Exception):
-    """A course rule refused a change. ``errors`` maps form field names ("" for the whole form)
-    to a translatable message."""
-
-    def __init__(self, errors: Mapping[str, Any] | Any, field: str = "") -> None:
-        self.errors: dict[str, Any] = (
-            dict(errors) if isinstance(errors, Mapping) else {field: errors}
-        )
-        super().__init__("; ".join(str(message) for message in self.errors.values()))
-
-    @property
-    def message(self) -> str:
-        return "; ".join(str(message) for message in self.errors.values())
+class EventError(DomainError):
+    """A course rule refused a change."""
 
 
 @dataclass
@@ -230,7 +221,7 @@ def check_event(data: EventData, event: Event | None) -> dict[str, Any]:
     elif data.capacity > CAPACITY_MAX:
         errors["capacity"] = _l("The capacity can be at most %(max)d.", max=CAPACITY_MAX)
     elif event is not None and event.id is not None:
-        confirmed = count_confirmed(event)
+        confirmed = count_confirmed(event.id)
         if data.capacity < confirmed:
             errors["capacity"] = _l(
                 "%(count)d participants are already confirmed; the capacity cannot be lower.",
@@ -315,14 +306,18 @@ def create_event(actor: User | None, data: EventData) -> Event:
     return event
 
 
+def locked_event(event_id: int) -> Event:
+    """The course, locked (``locking.lock_event``) for a change; :class:`EventError` if gone."""
+    try:
+        return lock_event(event_id)
+    except CourseGone:
+        raise EventError(_l("This course no longer exists.")) from None
+
+
 def update_event(actor: User | None, event: Event, data: EventData) -> Event:
     """Change a course's fields. The course row is locked so that lowering the capacity cannot
     race with registrations being confirmed."""
-    begin_write(db.session)
-    locked = lock_row(db.session, Event, event.id)
-    if locked is None:
-        raise EventError(_l("This course no longer exists."))
-    event = locked
+    event = locked_event(event.id)
     errors = check_event(data, event)
     if errors:
         raise EventError(errors)
@@ -345,24 +340,19 @@ def update_event(actor: User | None, event: Event, data: EventData) -> Event:
 def allowed_transitions(event: Event) -> tuple[EventStatus, ...]:
     """The moves offered for this course: back to draft only while nobody has registered."""
     moves = TRANSITIONS[event.status]
-    if EventStatus.DRAFT in moves and _has_registrations(event):
+    if EventStatus.DRAFT in moves and has_registrations(event.id):
         return tuple(move for move in moves if move != EventStatus.DRAFT)
     return moves
 
 
-def _has_registrations(event: Event) -> bool:
-    return (
-        db.session.scalar(select(Registration.id).where(Registration.event_id == event.id).limit(1))
-        is not None
-    )
-
-
 def change_status(actor: User | None, event: Event, status: EventStatus) -> Event:
     """Move a course along draft -> published -> closed -> archived (or reopen, or unpublish
-    a course nobody registered for yet)."""
+    a course nobody registered for yet). Locks the course, so that nobody registers while it
+    goes back to draft."""
+    event = locked_event(event.id)
     if status not in TRANSITIONS[event.status]:
         raise EventError(_l("A course cannot move from this status to that one."), "status")
-    if status == EventStatus.DRAFT and _has_registrations(event):
+    if status == EventStatus.DRAFT and has_registrations(event.id):
         raise EventError(
             _l("Participants have already registered; the course cannot go back to draft."),
             "status",

@@ -17,12 +17,12 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement
 
 from ..organizations.models import OrganizationKind
-from ..registration.listing import ATTENDED
-from ..registration.listing import NOT_ATTENDED
-from ..registration.listing import SORT_NAME
-from ..registration.listing import SORT_TIME
-from ..registration.listing import ListFilters
-from ..registration.listing import registrants_query
+from ..registrants.listing import ATTENDED
+from ..registrants.listing import NOT_ATTENDED
+from ..registrants.listing import SORT_NAME
+from ..registrants.listing import SORT_TIME
+from ..registrants.listing import ListFilters
+from ..registrants.listing import registrants_query
 from ..registration.listing import signin_sheet_order
 from ..registration.models import Registration
 from ..registration.models import RegistrationSource

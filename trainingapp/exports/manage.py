@@ -21,7 +21,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..events.access import guard_manage_blueprint
+from ..auth.guard import guard_manage_blueprint
 from ..events.manage_blueprint import can_edit
 from ..events.models import Event
 from ..events.models import EventSession

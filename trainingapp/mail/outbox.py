@@ -1,42 +1,324 @@
-"""Delivery of composed messages: SMTP or .eml files, with a spool for mail not yet sent."""
+"""The database outbox: mail is queued in the caller's transaction and delivered after it.
+
+:func:`enqueue` adds a row to ``db.session`` and commits nothing: the mail is written, or not,
+with the change that caused it. :func:`deliver_due` is what every sender runs (the thread in a
+web process, ``flask mail worker``, the ``sync`` mode of the tests): it claims one due row at a
+time, composes it (:mod:`.composers`), hands it to SMTP or writes it as an ``.eml`` file, and
+records the outcome. Claims keep several senders, in several processes on several hosts, from
+sending one message twice; a failed attempt is retried later with an exponential back-off.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import smtplib
-import threading
-import time
+import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from email import policy
+from datetime import datetime
+from datetime import timedelta
 from email.message import Message
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
+from typing import Literal
 
 from flask import Flask
 from flask import current_app
+from flask import has_request_context
+from flask import request
+from flask_babel import force_locale
+from sqlalchemy import ColumnElement
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
 
 from ..common.time import utcnow
+from ..extensions import db
+from .composers import composer_for
+from .models import OutboxMessage
+from .models import OutboxStatus
 
 log = logging.getLogger(__name__)
 
-UNSENT = "unsent"
-#: a message being sent is renamed to this suffix, so two senders never send it twice
-CLAIMED = ".sending"
-#: a claimed message older than this (seconds) belongs to a sender that died; retry takes it
-STALE_CLAIM = 600
+#: ``db.session.info`` key: the app whose sender to wake once the session's transaction commits
+#: (see :mod:`.sender`); a rollback forgets it, with the rows.
+WAKE_AFTER_COMMIT = "mail_outbox_wake"
+#: a claim older than this belongs to a sender that died; another sender takes the row again
+STALE_CLAIM = timedelta(minutes=10)
+#: the longest wait between two attempts
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def enqueue(kind: str, *, recipient: str, payload: Mapping[str, Any], locale: str) -> OutboxMessage:
+    """Queue a message in the current transaction (nothing is committed here).
+
+    ``kind`` is ``"<composer prefix>.<what>"``; ``payload`` is what the composer needs (ids);
+    the site root is captured now so the sender can build absolute links without a request.
+    The sender is woken right after the caller's commit; a rollback takes the row with it.
+    """
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    now = utcnow()
+    message = OutboxMessage(
+        kind=kind,
+        recipient=recipient,
+        payload=dict(payload),
+        locale=locale,
+        base_url=_base_url(app),
+        status=OutboxStatus.QUEUED,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.info[WAKE_AFTER_COMMIT] = app
+    return message
+
+
+def _base_url(app: Flask) -> str:
+    configured = app.config.get("BASE_URL")
+    if configured:
+        return str(configured).rstrip("/") + "/"
+    if has_request_context():
+        # url_root keeps the script root of an app mounted under a path (host_url would drop it).
+        return request.url_root
+    return "http://localhost/"
+
+
+@dataclass
+class DeliveryResult:
+    """What one run of a sender did: attempts that went out, failed, or had nothing to send."""
+
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.dropped
+
+    def add(self, other: DeliveryResult) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.dropped += other.dropped
+
+
+def sender_identity() -> str:
+    """``host:pid`` of this process, kept in ``claimed_by``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def deliver_due(app: Flask, limit: int = 50) -> DeliveryResult:
+    """Claim and send up to ``limit`` due messages, one by one. Never raises: errors are logged.
+
+    Runs in an application context (and so a database session) of its own, which also makes it
+    safe to call from an ``after_commit`` hook of another session (the ``sync`` mode).
+    """
+    result = DeliveryResult()
+    try:
+        with app.app_context():
+            try:
+                _deliver_due(app, limit, result)
+            finally:
+                db.session.rollback()
+    except Exception:  # a sender must survive anything; the rows stay queued
+        log.exception("mail delivery interrupted")
+    return result
+
+
+def deliver_all_due(app: Flask, limit: int = 50) -> DeliveryResult:
+    """:func:`deliver_due` until nothing is due (a failed message waits for its back-off)."""
+    total = DeliveryResult()
+    while True:
+        result = deliver_due(app, limit)
+        total.add(result)
+        if result.total < limit:
+            return total
+
+
+def make_due_now() -> int:
+    """Queue every failed or queued message again, due now (``flask mail retry``); commits.
+    Returns how many rows that concerns."""
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.FAILED]))
+        .values(status=OutboxStatus.QUEUED, next_attempt_at=utcnow())
+    )
+    count = db.session.connection().execute(statement).rowcount
+    db.session.commit()
+    return count
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return (
+        (OutboxMessage.status == OutboxStatus.QUEUED)
+        & (OutboxMessage.next_attempt_at <= now)
+        & or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - STALE_CLAIM)
+    )
+
+
+def _deliver_due(app: Flask, limit: int, result: DeliveryResult) -> None:
+    me = sender_identity()
+    postgres = db.engine.dialect.name == "postgresql"
+    candidates: list[int] = []
+    if not postgres:
+        # SQLite has no row locks: read the due ids, then claim each with a guarded UPDATE.
+        candidates = list(
+            db.session.scalars(
+                select(OutboxMessage.id)
+                .where(_due(utcnow()))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(limit)
+            )
+        )
+        db.session.rollback()  # end the read: each claim starts its transaction as a write
+    for _ in range(limit):
+        row_id = _claim_next_postgres(me) if postgres else _claim_first_sqlite(candidates, me)
+        if row_id is None:
+            return
+        outcome = _deliver_one(app, row_id)
+        if outcome == "sent":
+            result.sent += 1
+        elif outcome == "failed":
+            result.failed += 1
+        else:
+            result.dropped += 1
+
+
+def _claim(row_id: int, me: str) -> bool:
+    """Set the claim on ``row_id`` if it is still due and unclaimed; True when this sender has it.
+
+    The WHERE repeats the due condition, so of two senders racing for one row (PostgreSQL waits
+    for the first UPDATE, SQLite serialises writers) the second updates nothing."""
+    now = utcnow()
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, _due(now))
+        .values(claimed_at=now, claimed_by=me)
+    )
+    claimed = db.session.connection().execute(statement).rowcount == 1
+    db.session.commit()
+    return claimed
+
+
+def _claim_next_postgres(me: str) -> int | None:
+    # SKIP LOCKED: senders on other hosts pass over the row another one is claiming right now.
+    # The row stays locked by this transaction until _claim commits the claim.
+    row_id = db.session.scalar(
+        select(OutboxMessage.id)
+        .where(_due(utcnow()))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if row_id is None:
+        db.session.rollback()
+        return None
+    return row_id if _claim(row_id, me) else None
+
+
+def _claim_first_sqlite(candidates: list[int], me: str) -> int | None:
+    while candidates:
+        row_id = candidates.pop(0)
+        if _claim(row_id, me):
+            return row_id
+    return None
+
+
+def _deliver_one(app: Flask, row_id: int) -> Literal["sent", "failed", "dropped"]:
+    """Compose and send one claimed row; returns the name of its :class:`DeliveryResult` count."""
+    row = db.session.get(OutboxMessage, row_id)
+    if row is None:  # deleted meanwhile
+        db.session.rollback()
+        return "dropped"
+    attempts, recipient, kind = row.attempts, row.recipient, row.kind
+    try:
+        message = _compose(app, row)
+    except Exception as exc:
+        log.warning("could not compose mail %s (%s)", row_id, kind, exc_info=True)
+        db.session.rollback()
+        _record_failure(app, row_id, attempts, exc)
+        return "failed"
+    # End the read before talking to the mail server: no transaction is held while waiting, and
+    # on SQLite the write that records the outcome starts a fresh transaction.
+    db.session.rollback()
+    if message is None:
+        _finish(row_id, status=OutboxStatus.DROPPED, attempts=attempts)
+        log.info("mail %s (%s) dropped: nothing to send any more", row_id, kind)
+        return "dropped"
+    try:
+        _transport(app, message, recipient)
+    except Exception as exc:
+        log.warning("mail %s (%s) not sent", row_id, kind, exc_info=True)
+        _record_failure(app, row_id, attempts, exc)
+        return "failed"
+    _finish(row_id, status=OutboxStatus.SENT, attempts=attempts + 1, sent_at=utcnow())
+    return "sent"
+
+
+def _compose(app: Flask, row: OutboxMessage) -> Message | None:
+    fn = composer_for(row.kind)
+    # A request on the site root the mail was queued from: url_for(..., _external=True) works,
+    # and so do translations in the participant's language.
+    with app.test_request_context(base_url=row.base_url), force_locale(row.locale):
+        message = fn(row)
+    if message is None:
+        return None
+    if not message["From"]:
+        message["From"] = app.config.get("MAIL_DEFAULT_SENDER") or "trainingapp@localhost"
+    if not message["To"]:
+        message["To"] = row.recipient
+    return message
+
+
+def _finish(row_id: int, **values: Any) -> None:
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(claimed_at=None, last_error=None, **values)
+    )
+    db.session.connection().execute(statement)
+    db.session.commit()
+
+
+def backoff(app: Flask, attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failure: 30 s, 1 min, 2 min, ... at most an hour."""
+    base = float(app.config.get("MAIL_BACKOFF_SECONDS", 30))
+    return min(timedelta(seconds=base * 2 ** min(attempts - 1, 30)), MAX_BACKOFF)
+
+
+def _record_failure(app: Flask, row_id: int, attempts_before: int, exc: BaseException) -> None:
+    attempts = attempts_before + 1
+    max_attempts = int(app.config.get("MAIL_MAX_ATTEMPTS", 20))
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "claimed_at": None,
+        "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+    }
+    if attempts >= max_attempts:
+        values["status"] = OutboxStatus.FAILED
+        log.error("mail %s failed %s times; giving up (flask mail retry)", row_id, attempts)
+    else:
+        values["next_attempt_at"] = utcnow() + backoff(app, attempts)
+    statement = update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+    db.session.connection().execute(statement)
+    db.session.commit()
+
+
+def _transport(app: Flask, message: Message, recipient: str) -> None:
+    """SMTP when ``MAIL_SERVER`` is set, otherwise an ``.eml`` file in the outbox folder."""
+    if app.config.get("MAIL_SERVER"):
+        _smtp_send(app.config, message, recipient)
+    else:
+        _write(outbox_dir(app), message)
 
 
 def outbox_dir(app: Flask | None = None) -> Path:
+    """Where ``.eml`` files go without ``MAIL_SERVER`` (``MAIL_OUTBOX``, else ``instance/outbox``)."""
     app = app or current_app
     configured = app.config.get("MAIL_OUTBOX")
     return Path(configured) if configured else Path(app.instance_path) / "outbox"
-
-
-def unsent_dir(app: Flask | None = None) -> Path:
-    return outbox_dir(app) / UNSENT
 
 
 def _file_name() -> str:
@@ -52,8 +334,8 @@ def _write(folder: Path, message: Message) -> Path:
     return path
 
 
-def _smtp_send(config: Any, message: Message) -> None:
-    timeout = float(config.get("MAIL_TIMEOUT", 10))
+def _smtp_send(config: Mapping[str, Any], message: Message, recipient: str) -> None:
+    timeout = float(config.get("MAIL_TIMEOUT") or 10)
     with smtplib.SMTP(
         config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=timeout
     ) as smtp:
@@ -61,79 +343,4 @@ def _smtp_send(config: Any, message: Message) -> None:
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
-
-
-def send_spooled(config: Any, path: Path) -> bool:
-    """Send one spooled message; True when the server took it (the file is then removed).
-
-    On failure the message goes back to the spool and the error is logged, never raised.
-    """
-    claimed = path.with_suffix(CLAIMED) if path.suffix != CLAIMED else path
-    if claimed != path:
-        try:
-            os.replace(path, claimed)
-        except FileNotFoundError:
-            return False  # another sender has it
-    try:
-        message = BytesParser(policy=policy.default).parsebytes(claimed.read_bytes())
-        _smtp_send(config, message)
-    except Exception:  # a mail server that is down must never break the caller
-        log.warning("mail not sent, kept in %s", claimed.parent, exc_info=True)
-        os.replace(claimed, claimed.with_suffix(".eml"))
-        return False
-    claimed.unlink(missing_ok=True)
-    return True
-
-
-def deliver(message: Message) -> Path | None:
-    """Send ``message`` now or keep it; never raises. Returns the file written, if any.
-
-    Without ``MAIL_SERVER`` the message is written to the outbox folder (development, tests).
-    With it, the message is spooled to ``unsent/`` and sent from a background thread (or inline
-    when ``MAIL_ASYNC`` is false), so a slow server never holds up the page.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    config = app.config
-    if not message["From"]:
-        message["From"] = config.get("MAIL_DEFAULT_SENDER") or "trainingapp@localhost"
-    try:
-        if not config.get("MAIL_SERVER"):
-            return _write(outbox_dir(app), message)
-        path = _write(unsent_dir(app), message)
-    except OSError:
-        log.exception("could not write mail to the outbox")
-        return None
-    if config.get("MAIL_ASYNC", True):
-        threading.Thread(
-            target=send_spooled, args=(dict(config), path), name="mail", daemon=True
-        ).start()
-    else:
-        send_spooled(config, path)
-    return path
-
-
-@dataclass
-class RetryResult:
-    sent: int = 0
-    failed: int = 0
-
-
-def retry_unsent(app: Flask | None = None) -> RetryResult:
-    """Try again every spooled message (and claims left behind by a sender that died)."""
-    app = app or current_app
-    folder = unsent_dir(app)
-    result = RetryResult()
-    if not folder.is_dir():
-        return result
-    now = time.time()
-    paths = sorted(folder.glob("*.eml"))
-    paths += [
-        p for p in sorted(folder.glob(f"*{CLAIMED}")) if now - p.stat().st_mtime > STALE_CLAIM
-    ]
-    for path in paths:
-        if send_spooled(app.config, path):
-            result.sent += 1
-        else:
-            result.failed += 1
-    return result
+        smtp.send_message(message, to_addrs=[recipient])

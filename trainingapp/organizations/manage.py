@@ -13,9 +13,9 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import Field
 
-from ..events.access import guard_manage_blueprint
+from ..auth.guard import guard_manage_blueprint
+from ..common.errors import show_on_form
 from ..extensions import db
 from .forms import AcceptForm
 from .forms import MergeForm
@@ -47,15 +47,6 @@ guard_manage_blueprint(manage_bp, directory=True)
 @manage_bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {"kind_label": kind_label}
-
-
-def _show_error(error: OrganizationError, form: Any) -> None:
-    """Put the service's message next to its field, or flash it when it belongs to none."""
-    field: Field | None = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "danger")
 
 
 def _per_page() -> int:
@@ -127,7 +118,7 @@ def create() -> Any:
             )
         except OrganizationError as error:
             db.session.rollback()
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Organization %(name)s added.", name=organization.name), "success")
@@ -184,7 +175,7 @@ def edit(organization_id: int) -> Any:
         except OrganizationError as error:
             db.session.rollback()
             organization = _load(organization_id)
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -210,7 +201,7 @@ def retire(organization_id: int) -> Any:
         except OrganizationError as error:
             db.session.rollback()
             organization = _load(organization_id)
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(
@@ -251,7 +242,7 @@ def merge(organization_id: int) -> Any:
         except OrganizationError as error:
             db.session.rollback()
             organization = _load(organization_id)
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(
@@ -316,7 +307,7 @@ def review_item(organization_id: int) -> Any:
         except OrganizationError as error:
             db.session.rollback()
             organization = _load(organization_id)
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s was added to the directory.", name=organization.name), "success")

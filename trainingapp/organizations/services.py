@@ -20,11 +20,11 @@ from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import changes
 from ..audit.services import record
+from ..common.errors import DomainError
 from ..common.text import clean
 from ..common.text import fold
 from ..common.time import local_today
@@ -56,13 +56,8 @@ MERGE_SUM_COLUMNS: dict[str, tuple[str, ...]] = {"quotas": ("seats",)}
 _EDIT_FIELDS = ["name", "short_name", "kind", "parent_id"]
 
 
-class OrganizationError(ValueError):
-    """A rule about units was broken. ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class OrganizationError(DomainError):
+    """A rule about units refused the change."""
 
 
 def kind_label(kind: OrganizationKind | str) -> Any:
@@ -217,34 +212,6 @@ def create_organization(
         organization,
         details={"name": organization.name, "kind": str(organization.kind)},
     )
-    return organization
-
-
-def find_or_create_organization(name: str, actor: User | None = None) -> Organization:
-    """The unit named ``name`` (accent- and case-insensitively), or a new one marked for review.
-
-    For a participant typing a unit that is not in the list. A unit typed at the same moment by
-    someone else is found again instead of failing on the unique name key.
-    """
-    name = clean(name)
-    if not name:
-        raise OrganizationError(_l("Please enter the name of the organization."), "organization")
-    key = fold(name)
-    existing = db.session.scalar(select(Organization).where(Organization.name_key == key))
-    if existing is not None:
-        return existing
-    try:
-        with db.session.begin_nested():
-            organization = Organization(
-                name=name[:255], kind=OrganizationKind.OTHER, needs_review=True
-            )
-            db.session.add(organization)
-    except IntegrityError:
-        existing = db.session.scalar(select(Organization).where(Organization.name_key == key))
-        if existing is None:
-            raise
-        return existing
-    record(actor, "organization.create", organization, details={"name": name, "typed_in": True})
     return organization
 
 

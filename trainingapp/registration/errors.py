@@ -6,27 +6,21 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from ..common.errors import DomainError
 
-class RegistrationError(Exception):
-    """A rule refused the action; ``message`` is translatable, ``field`` names the form field."""
 
-    message: Any = _l("The registration could not be saved.")
-    field: str | None = None
+class RegistrationError(DomainError):
+    """A registration rule refused the action."""
 
-    def __init__(self, message: Any = None, field: str | None = None) -> None:
-        if message is not None:
-            self.message = message
-        if field is not None:
-            self.field = field
-        super().__init__(self.message)
+    default_message = _l("The registration could not be saved.")
 
 
 class RegistrationClosed(RegistrationError):  # noqa: N818  (names from STYLE.md)
-    message = _l("Registration for this course is closed.")
+    default_message = _l("Registration for this course is closed.")
 
 
 class EventFull(RegistrationError):  # noqa: N818  (names from STYLE.md)
-    message = _l("Sorry, the course is full and has no waiting list.")
+    default_message = _l("Sorry, the course is full and has no waiting list.")
 
 
 class AlreadyRegistered(RegistrationError):  # noqa: N818  (names from STYLE.md)
@@ -45,6 +39,7 @@ class AlreadyRegistered(RegistrationError):  # noqa: N818  (names from STYLE.md)
 class InvalidRegistration(RegistrationError):  # noqa: N818  (names from STYLE.md)
     """Input that fails normalisation; ``errors`` maps field names to messages."""
 
+    summary = _l("Please correct the marked fields.")
+
     def __init__(self, errors: dict[str, Any]) -> None:
-        super().__init__(_l("Please correct the marked fields."))
-        self.errors = errors
+        super().__init__(errors)

@@ -1,5 +1,6 @@
-"""Registrant lists: the search, filters and orders behind the staff list, check-in search and the
-sign-in sheet. Pure query builders: they return ``select()`` statements, callers execute them.
+"""Registrant lists: the search and the orders behind the staff list (``registrants.listing``),
+check-in search and the sign-in sheet. Pure query builders: they return ``select()``
+statements, callers execute them.
 
 Every builder runs a fixed number of SQL statements whatever the size of the course: the search is
 one ``WHERE`` (name and unit compared on their folded keys, the phone on its digits, the check-in
@@ -9,25 +10,20 @@ code exactly), filters are ``EXISTS`` sub-queries, units are loaded with ``selec
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import Select
 from sqlalchemy import case
-from sqlalchemy import exists
 from sqlalchemy import false
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..attendance.models import Attendance
 from ..common.phones import phone_digits
 from ..common.text import fold
 from ..organizations.models import Organization
-from ..organizations.models import OrganizationKind
 from .models import Registration
-from .models import RegistrationSource
 from .models import RegistrationStatus
 from .tokens import parse_checkin_payload
 
@@ -93,57 +89,6 @@ def search_condition(term: str | None) -> ColumnElement[bool] | None:
     if code and len(code) <= 12:
         conditions.append(Registration.checkin_code == code)
     return or_(*conditions)
-
-
-def attended_condition(session_id: int | None) -> ColumnElement[bool]:
-    """Checked in for that session, or for any session of the course when ``session_id`` is None."""
-    condition = exists().where(Attendance.registration_id == Registration.id)
-    if session_id is not None:
-        condition = condition.where(Attendance.session_id == session_id)
-    return condition
-
-
-@dataclass(frozen=True)
-class ListFilters:
-    """What the registrant list is narrowed to; every field optional (None or "" = all)."""
-
-    q: str = ""
-    status: RegistrationStatus | None = None
-    kind: OrganizationKind | None = None
-    organization_id: int | None = None
-    source: RegistrationSource | None = None
-    #: with ``attendance``: ATTENDED or NOT_ATTENDED for this session
-    session_id: int | None = None
-    attendance: str | None = None
-    sort: str = SORT_NAME
-
-
-def registrants_query(event_id: int, filters: ListFilters) -> Select[Registration]:
-    """The staff list of a course's registrations (all statuses) narrowed by ``filters``."""
-    query = select(Registration).where(Registration.event_id == event_id)
-    condition = search_condition(filters.q)
-    if condition is not None:
-        query = query.where(condition)
-    if filters.status is not None:
-        query = query.where(Registration.status == filters.status)
-    if filters.organization_id is not None:
-        query = query.where(Registration.organization_id == filters.organization_id)
-    if filters.kind is not None:
-        query = query.where(
-            Registration.organization_id.in_(
-                select(Organization.id).where(Organization.kind == filters.kind)
-            )
-        )
-    if filters.source is not None:
-        query = query.where(Registration.source == filters.source)
-    if filters.attendance in (ATTENDED, NOT_ATTENDED):
-        attended = attended_condition(filters.session_id)
-        query = query.where(attended if filters.attendance == ATTENDED else ~attended)
-    if filters.sort == SORT_TIME:
-        query = query.order_by(Registration.created_at.desc(), Registration.id.desc())
-    else:
-        query = query.order_by(*signin_sheet_order())
-    return query.options(selectinload(Registration.organization))
 
 
 def checkin_search_query(event_id: int, term: str, limit: int = 20) -> Select[Registration]:

@@ -91,6 +91,8 @@ class Registration(Model):
     manage_token: Mapped[str] = mapped_column(String(64), unique=True)
     checkin_code: Mapped[str] = mapped_column(String(12))
     consent_at: Mapped[datetime | None]
+    #: the language the participant registered in ("vi", "en"): their mail is written in it
+    locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from ..audit.services import record
+from ..common.errors import DomainError
 from ..common.time import local_today
 from ..common.time import utcnow
 from ..events.models import Event
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ..auth.models import User
 
 
-class AnonymiseError(ValueError):
+class AnonymiseError(DomainError):
     """The course cannot be anonymised (yet)."""
 
 

@@ -1,51 +1,110 @@
-"""Seats of a course: how many are confirmed, in all and per unit, against capacity and quotas.
+"""Seats of a course: the one home of counting confirmed registrations (in all and per unit,
+against capacity and quotas) and of deciding a registration's status.
 
-The numbers are only true while the caller holds the course lock (``services.lock_event`` or
-``register``'s own), until it commits.
+Every path that gives or moves a seat asks :func:`decide`: online registration, walk-ins,
+imports, approval, staff confirmation, waiting-list promotion, registering again and a staff
+edit that moves a confirmed participant to another unit. The numbers are only true while the
+caller holds the course lock (``events.locking.lock_course``), until it commits.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
 
-from ..events.models import Event
+from ..common.text import fold
 from ..events.models import Quota
 from ..extensions import db
+from ..organizations.models import Organization
 from .models import Registration
+from .models import RegistrationSource
 from .models import RegistrationStatus
 
 
-def count_confirmed(event: Event) -> int:
-    """Confirmed registrations of the course (the number the capacity is measured against)."""
-    return (
-        db.session.scalar(
-            select(func.count(Registration.id)).where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
-        or 0
-    )
+class SeatRules(Protocol):
+    """What the seat rule reads of a course (an ``Event`` or its locked ``CourseRules``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def approval_required(self) -> bool: ...
+    @property
+    def waitlist_enabled(self) -> bool: ...
 
 
-def seats_left(event: Event) -> int:
-    return max(event.capacity - count_confirmed(event), 0)
+@dataclass(frozen=True)
+class Decision:
+    """Where a registration goes. ``full``: no seat and nowhere to wait; for a new registration
+    that is a refusal (``EventFull``), for a pending one it stays pending."""
+
+    status: RegistrationStatus
+    #: a walk-in confirmed although the course or the unit's quota was full
+    over_capacity: bool = False
+    full: bool = False
+
+
+def decide(
+    rules: SeatRules,
+    has_seat: bool,
+    *,
+    source: RegistrationSource = RegistrationSource.ONLINE,
+    current: RegistrationStatus | None = None,
+) -> Decision:
+    """The seat rule (SPEC rule 1), for a registration in ``current`` state (None: a new one, or
+    a cancelled one taken up again) given whether the course and its unit's quota have a seat.
+
+    - new: a walk-in is confirmed at the door (flagged over capacity without a seat); with
+      approval on, pending (full when there is no seat and no waiting list); a seat ->
+      confirmed; no seat -> waitlisted, or full without a waiting list;
+    - pending (approval by staff): a seat -> confirmed; else waitlisted, or stays pending (full);
+    - waitlisted (promotion, staff confirmation): a seat -> confirmed, else stays waitlisted;
+    - confirmed (a staff edit moving them to another unit): stays confirmed only with a seat in
+      the new unit's quota, else full.
+    """
+    if current == RegistrationStatus.CONFIRMED:
+        return Decision(RegistrationStatus.CONFIRMED, full=not has_seat)
+    if current == RegistrationStatus.WAITLISTED:
+        return Decision(RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED)
+    if current == RegistrationStatus.PENDING:
+        if has_seat:
+            return Decision(RegistrationStatus.CONFIRMED)
+        if rules.waitlist_enabled:
+            return Decision(RegistrationStatus.WAITLISTED)
+        return Decision(RegistrationStatus.PENDING, full=True)
+    if source == RegistrationSource.WALK_IN:
+        return Decision(RegistrationStatus.CONFIRMED, over_capacity=not has_seat)
+    if rules.approval_required:
+        full = not has_seat and not rules.waitlist_enabled
+        return Decision(RegistrationStatus.PENDING, full=full)
+    if has_seat:
+        return Decision(RegistrationStatus.CONFIRMED)
+    if rules.waitlist_enabled:
+        return Decision(RegistrationStatus.WAITLISTED)
+    return Decision(RegistrationStatus.WAITLISTED, full=True)
+
+
+# --- counting under the lock ----------------------------------------------------------------
 
 
 class Seats:
-    """Confirmed seats of a course per unit, and its quotas: two queries, then counted in memory.
+    """Confirmed seats of a course per unit, and its quotas: two queries, then counted in memory
+    as a batch (import, approval, promotion) decides row after row.
 
     Build it only while holding the course lock, so the numbers stay true until commit.
     """
 
-    def __init__(self, event: Event) -> None:
-        self.capacity = event.capacity
+    def __init__(self, rules: SeatRules) -> None:
+        self.capacity = rules.capacity
         rows = db.session.execute(
             select(Registration.organization_id, func.count(Registration.id))
             .where(
-                Registration.event_id == event.id,
+                Registration.event_id == rules.id,
                 Registration.status == RegistrationStatus.CONFIRMED,
             )
             .group_by(Registration.organization_id)
@@ -55,20 +114,31 @@ class Seats:
         self.quotas: dict[int, int] = {
             org_id: seats
             for org_id, seats in db.session.execute(
-                select(Quota.organization_id, Quota.seats).where(Quota.event_id == event.id)
+                select(Quota.organization_id, Quota.seats).where(Quota.event_id == rules.id)
             ).all()
         }
 
-    def fits(self, organization_id: int | None) -> bool:
-        """A free seat in the course and in the unit's quota (a unit without one: course only)."""
-        if self.total >= self.capacity:
-            return False
+    @property
+    def course_full(self) -> bool:
+        return self.total >= self.capacity
+
+    def unit_has_room(self, organization_id: int | None) -> bool:
+        """A seat in the unit's quota (a unit without one: always)."""
         quota = self.quotas.get(organization_id) if organization_id is not None else None
         return quota is None or self.per_unit.get(organization_id, 0) < quota
+
+    def fits(self, organization_id: int | None) -> bool:
+        """A free seat in the course and in the unit's quota (a unit without one: course only)."""
+        return not self.course_full and self.unit_has_room(organization_id)
 
     def take(self, organization_id: int | None) -> None:
         self.total += 1
         self.per_unit[organization_id] = self.per_unit.get(organization_id, 0) + 1
+
+    def move(self, from_unit: int | None, to_unit: int | None) -> None:
+        """A confirmed registration changed unit (the course total stays)."""
+        self.per_unit[from_unit] = self.per_unit.get(from_unit, 1) - 1
+        self.per_unit[to_unit] = self.per_unit.get(to_unit, 0) + 1
 
 
 _CONFIRMED = (Registration.event_id == bindparam("event_id")) & (
@@ -97,14 +167,120 @@ _SEATS_TAKEN = select(
 )
 
 
-def fits(event_id: int, capacity: int, organization_id: int | None) -> bool:
+def has_seat(rules: SeatRules, organization_id: int | None) -> bool:
     """One query: a free seat in the course and in the unit's quota (a unit without one: course
-    only). The caller holds the course lock."""
+    only), for a single registration (the hot path). The caller holds the course lock."""
     seats = (
         db.session.connection()
-        .execute(_SEATS_TAKEN, {"event_id": event_id, "organization_id": organization_id})
+        .execute(_SEATS_TAKEN, {"event_id": rules.id, "organization_id": organization_id})
         .one()
     )
-    if seats.total >= capacity:
+    if seats.total >= rules.capacity:
         return False
     return organization_id is None or seats.quota is None or seats.of_unit < seats.quota
+
+
+# --- figures for pages (no lock: a snapshot) ------------------------------------------------
+
+
+def count_confirmed(event_id: int) -> int:
+    """Confirmed registrations of the course (the number the capacity is measured against)."""
+    return (
+        db.session.scalar(
+            select(func.count(Registration.id)).where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+        or 0
+    )
+
+
+def seats_left(rules: SeatRules) -> int:
+    return max(rules.capacity - count_confirmed(rules.id), 0)
+
+
+def confirmed_in_unit(event_id: int, organization_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Registration.id)).where(
+                Registration.event_id == event_id,
+                Registration.organization_id == organization_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+        or 0
+    )
+
+
+def has_registrations(event_id: int) -> bool:
+    """Any registration at all, whatever its status."""
+    return (
+        db.session.scalar(select(Registration.id).where(Registration.event_id == event_id).limit(1))
+        is not None
+    )
+
+
+def registration_counts(event_id: int) -> dict[RegistrationStatus, int]:
+    """Registrations of a course per status, every status present (0 when none). One query."""
+    counts = dict.fromkeys(RegistrationStatus, 0)
+    rows = db.session.execute(
+        select(Registration.status, func.count(Registration.id))
+        .where(Registration.event_id == event_id)
+        .group_by(Registration.status)
+    )
+    for status, count in rows:
+        counts[RegistrationStatus(status)] = count
+    return counts
+
+
+def confirmed_by_event(event_ids: list[int]) -> dict[int, int]:
+    """Confirmed registrations per course, for a page of courses. One query."""
+    if not event_ids:
+        return {}
+    rows = db.session.execute(
+        select(Registration.event_id, func.count(Registration.id))
+        .where(
+            Registration.event_id.in_(event_ids),
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .group_by(Registration.event_id)
+    )
+    return {event_id: count for event_id, count in rows}
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    quota_id: int
+    organization_id: int
+    organization_name: str
+    seats: int
+    confirmed: int
+
+    @property
+    def left(self) -> int:
+        return max(self.seats - self.confirmed, 0)
+
+
+def quota_use(event_id: int) -> list[QuotaUse]:
+    """Each quota of a course against its unit's confirmed registrations, by unit name.
+    One query."""
+    confirmed = (
+        select(Registration.organization_id, func.count(Registration.id).label("n"))
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .group_by(Registration.organization_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Quota.id, Quota.organization_id, Organization.name, Quota.seats, confirmed.c.n)
+        .join(Organization, Organization.id == Quota.organization_id)
+        .outerjoin(confirmed, confirmed.c.organization_id == Quota.organization_id)
+        .where(Quota.event_id == event_id)
+    )
+    uses = [
+        QuotaUse(quota_id, org_id, name, seats, n or 0) for quota_id, org_id, name, seats, n in rows
+    ]
+    return sorted(uses, key=lambda use: fold(use.organization_name))

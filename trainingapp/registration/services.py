@@ -1,30 +1,28 @@
-"""Registration rules: the one home of capacity, quota, waiting list and duplicates.
+"""Registration verbs: register (online, walk-in), cancel, register again, promote from the
+waiting list.
 
-Every verb that can change how many seats are taken runs as one writer transaction: it starts
-with :func:`~trainingapp.common.dbtx.begin_write` (``BEGIN IMMEDIATE`` on SQLite) and locks the
-course row (``SELECT ... FOR UPDATE`` on PostgreSQL) before it counts, so concurrent requests in
-several server processes decide one after the other. Callers commit; mail is sent after commit.
+Every verb that can change how many seats are taken locks the course first
+(``events.locking.lock_course``: one writer at a time per course, on SQLite and PostgreSQL),
+asks the one seat rule (``seats.decide``) and queues the participant's mail in the same
+transaction (``notifications``), so nothing is told that did not happen. Callers commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..audit.models import AuditEntry
 from ..audit.services import changes
 from ..audit.services import record
-from ..common.dbtx import begin_write
-from ..common.dbtx import lock_row
 from ..common.time import utcnow
+from ..events.locking import CourseGone
+from ..events.locking import lock_course
 from ..events.models import Event
 from ..events.models import EventStatus
 from ..events.services import registration_is_open
@@ -38,8 +36,13 @@ from .models import RegistrationSource
 from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
+from .notifications import STATUS_KIND
+from .notifications import MailKind
+from .notifications import queue_mail
+from .notifications import queue_mail_to
 from .seats import Seats
-from .seats import fits
+from .seats import decide
+from .seats import has_seat
 from .storage import PARTICIPANT
 from .storage import Registered
 from .storage import find_duplicate
@@ -50,74 +53,29 @@ if TYPE_CHECKING:
     from ..auth.models import User
 
 
-def lock_event(event_id: int) -> Event:
-    begin_write(db.session)
-    event: Event | None = lock_row(db.session, Event, event_id)
-    if event is None:
-        raise RegistrationClosed()
-    return event
+def lock(event_id: int | None = None, *, public_slug: str | None = None) -> Any:
+    """``events.locking.lock_course``; an unknown course is :class:`RegistrationClosed`."""
+    try:
+        return lock_course(event_id, public_slug=public_slug)
+    except CourseGone:
+        raise RegistrationClosed() from None
 
 
-def lock_registration(registration_id: int) -> tuple[Event, Registration]:
-    """A registration and its course, the course locked (:func:`lock_event`) and the
-    registration read again inside that writer transaction, so its status is current."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
+def lock_registration(registration_id: int) -> tuple[Any, Registration]:
+    """A registration and its course's rules, the course locked and the registration read
+    again inside that writer transaction, so its status is current."""
+    event_id = db.session.scalar(
+        select(Registration.event_id).where(Registration.id == registration_id)
+    )
+    if event_id is None:
         raise RegistrationError(_l("This registration does not exist."))
-    event = lock_event(registration.event_id)
+    rules = lock(event_id)
     registration = db.session.scalars(
         select(Registration)
         .where(Registration.id == registration_id)
         .execution_options(populate_existing=True)
     ).one()
-    return event, registration
-
-
-#: what :func:`register` needs to know of the course, read under its lock
-_RULE_COLUMNS = (
-    Event.id,
-    Event.status,
-    Event.start_date,
-    Event.registration_opens_at,
-    Event.registration_closes_at,
-    Event.capacity,
-    Event.approval_required,
-    Event.waitlist_enabled,
-)
-
-
-_LOCK_BY_ID = select(*_RULE_COLUMNS).where(Event.id == bindparam("key")).with_for_update()
-#: the public form knows the course by its slug; a draft is no course to it
-_LOCK_BY_SLUG = (
-    select(*_RULE_COLUMNS)
-    .where(Event.slug == bindparam("key"), Event.status != EventStatus.DRAFT)
-    .with_for_update()
-)
-
-
-def _lock_course_rules(statement: Any, key: int | str) -> Any:
-    """The course's rule columns, its row locked (``begin_write`` first, as :func:`lock_event`).
-    An unknown course is :class:`RegistrationClosed`."""
-    begin_write(db.session)
-    rules = db.session.connection().execute(statement, {"key": key}).first()
-    if rules is None:
-        raise RegistrationClosed()
-    return rules
-
-
-def _decide(rules: Any, source: RegistrationSource, has_seat: bool) -> RegistrationStatus:
-    """The status of a new registration (SPEC rule order); :class:`EventFull` when none fits."""
-    if source == RegistrationSource.WALK_IN:
-        return RegistrationStatus.CONFIRMED  # at the door: flagged over capacity when no seat
-    if rules.approval_required:
-        if not has_seat and not rules.waitlist_enabled:
-            raise EventFull()
-        return RegistrationStatus.PENDING
-    if has_seat:
-        return RegistrationStatus.CONFIRMED
-    if rules.waitlist_enabled:
-        return RegistrationStatus.WAITLISTED
-    raise EventFull()
+    return rules, registration
 
 
 def register(
@@ -144,7 +102,7 @@ def register(
     statements while it holds the lock, and no ORM flush.
     """
     clean_data = _checked(data, source)
-    rules = _lock_course_rules(_LOCK_BY_ID, event_id)
+    rules = lock(event_id)
     return _register(rules, clean_data, source, actor, manage_token, locale)
 
 
@@ -155,7 +113,7 @@ def register_online(
     (one round trip fewer than looking it up first). A draft or unknown course is
     :class:`RegistrationClosed`."""
     clean_data = _checked(data, RegistrationSource.ONLINE)
-    rules = _lock_course_rules(_LOCK_BY_SLUG, slug)
+    rules = lock(public_slug=slug)
     return _register(rules, clean_data, RegistrationSource.ONLINE, None, manage_token, locale)
 
 
@@ -189,23 +147,22 @@ def _register(
         raise duplicate
 
     organization_id = resolve_organization(clean_data.organization, actor)
-    has_seat = fits(event_id, rules.capacity, organization_id)
-    status = _decide(rules, source, has_seat)
-    over_capacity = source == RegistrationSource.WALK_IN and not has_seat
+    decision = decide(rules, has_seat(rules, organization_id), source=source)
+    if decision.full:
+        raise EventFull()
     registered = insert_registration(
         event_id,
         clean_data,
         organization_id=organization_id,
-        status=status,
+        status=decision.status,
         source=source,
         manage_token=manage_token,
-        over_capacity=over_capacity,
+        over_capacity=decision.over_capacity,
+        locale=locale,
     )
-    details: dict[str, Any] = {"status": status.value, "source": source.value}
+    details: dict[str, Any] = {"status": decision.status.value, "source": source.value}
     if source == RegistrationSource.WALK_IN:
-        details.update(over_capacity=over_capacity, consent="recorded by staff")
-    if locale:
-        details["locale"] = locale
+        details.update(over_capacity=decision.over_capacity, consent="recorded by staff")
     record(
         actor,
         "registration.create",
@@ -215,7 +172,26 @@ def _register(
         details=details,
         actor_label=None if actor else PARTICIPANT,
     )
+    if source == RegistrationSource.ONLINE and clean_data.email:
+        queue_mail_to(registered.id, clean_data.email, STATUS_KIND[decision.status], locale)
     return registered
+
+
+def register_walk_in(event_id: int, data: RegistrationInput, actor: User | None) -> Registration:
+    """Register a person who came without registering: :func:`register` with source walk-in,
+    so confirmed even when the course or the unit's quota is full (then flagged
+    ``over_capacity``), consent asked aloud and ticked by the staff member (required like the
+    public form's box). ``attendance.services.walk_in`` also checks them in."""
+    if not data.consent:
+        _clean_data, errors = normalise_input(data)
+        errors.setdefault(
+            "consent", _l("The participant must agree to the processing of personal data.")
+        )
+        raise InvalidRegistration(errors)
+    registered = register(event_id, data, source=RegistrationSource.WALK_IN, actor=actor)
+    registration = db.session.get(Registration, registered.id)
+    assert registration is not None  # inserted in this transaction
+    return registration
 
 
 def registration_by_token(token: str) -> Registration | None:
@@ -234,24 +210,15 @@ def find_registration(event_id: int, phone: str, email: str | None) -> Registrat
     return db.session.get(Registration, duplicate.registration_id) if duplicate else None
 
 
-def registration_locale(registration: Registration) -> str | None:
-    """The language the participant registered in (kept in the creation's audit entry)."""
-    details = db.session.scalar(
-        select(AuditEntry.details)
-        .where(
-            AuditEntry.object_type == "Registration",
-            AuditEntry.object_id == registration.id,
-            AuditEntry.action == "registration.create",
-        )
-        .limit(1)
-    )
-    locale = (details or {}).get("locale")
-    return str(locale) if locale else None
-
-
 def set_status(
-    registration: Registration, status: RegistrationStatus, actor: User | None, action: str
+    registration: Registration,
+    status: RegistrationStatus,
+    actor: User | None,
+    action: str,
+    mail: MailKind | None = None,
 ) -> None:
+    """Change the status (audited as ``action``) and queue ``mail`` to the participant in the
+    same transaction."""
     before = {"status": registration.status}
     registration.status = status
     registration.status_changed_at = utcnow()
@@ -263,32 +230,47 @@ def set_status(
         details=changes(registration, ["status"], before),
         actor_label=None if actor else PARTICIPANT,
     )
+    if mail is not None:
+        queue_mail(registration, mail)
 
 
-def fill_from_waitlist(event: Event, actor: User | None) -> list[Registration]:
+def fill_from_waitlist(rules: Any, actor: User | None) -> list[Registration]:
     """Confirm waitlisted registrations, oldest first, while the course and their unit's quota
-    have room. The caller holds the course lock."""
-    seats = Seats(event)
-    if seats.total >= seats.capacity:
+    have room (each told by mail). The caller holds the course lock."""
+    seats = Seats(rules)
+    if seats.course_full:
         return []
     waiting = db.session.scalars(
         select(Registration)
         .where(
-            Registration.event_id == event.id,
+            Registration.event_id == rules.id,
             Registration.status == RegistrationStatus.WAITLISTED,
         )
         .order_by(Registration.created_at, Registration.id)
     )
     promoted = []
     for registration in waiting:
-        if seats.total >= seats.capacity:
+        if seats.course_full:
             break
-        if not seats.fits(registration.organization_id):
+        decision = decide(
+            rules, seats.fits(registration.organization_id), current=registration.status
+        )
+        if decision.status != RegistrationStatus.CONFIRMED:
             continue
-        set_status(registration, RegistrationStatus.CONFIRMED, actor, "registration.promote")
+        set_status(
+            registration, decision.status, actor, "registration.promote", mail=MailKind.PROMOTED
+        )
         seats.take(registration.organization_id)
         promoted.append(registration)
     return promoted
+
+
+#: states a registration can still be cancelled from
+CANCELLABLE = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+)
 
 
 @dataclass
@@ -300,14 +282,21 @@ class CancelResult:
 
 
 def cancel(registration_id: int, actor: User | None) -> CancelResult:
-    """Cancel a registration; a freed confirmed seat goes to the waiting list."""
-    event, registration = lock_registration(registration_id)
-    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
+    """Cancel a registration (the participant is told); a freed confirmed seat goes to the
+    waiting list."""
+    rules, registration = lock_registration(registration_id)
+    if registration.status not in CANCELLABLE:
         return CancelResult(registration, changed=False)
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
-    set_status(registration, RegistrationStatus.CANCELLED, actor, "registration.cancel")
+    set_status(
+        registration,
+        RegistrationStatus.CANCELLED,
+        actor,
+        "registration.cancel",
+        mail=MailKind.CANCELLED,
+    )
     db.session.flush()
-    promoted = fill_from_waitlist(event, actor) if was_confirmed else []
+    promoted = fill_from_waitlist(rules, actor) if was_confirmed else []
     return CancelResult(registration, changed=True, promoted=promoted)
 
 
@@ -326,88 +315,20 @@ def register_again(registration_id: int) -> Registration:
     :class:`EventFull`), with the seat rules under the course lock. The phone and e-mail stay
     the registration's, so rule 2 (one registration per person) holds; a rejected or anonymised
     registration cannot come back (:class:`RegistrationError`)."""
-    event, registration = lock_registration(registration_id)
+    rules, registration = lock_registration(registration_id)
     if registration.status != RegistrationStatus.CANCELLED or registration.anonymised_at:
         raise RegistrationError(_l("This registration cannot be taken up again."))
-    if not can_register_again(registration, event):
+    if not registration_is_open(rules) or rules.status == EventStatus.ARCHIVED:
         raise RegistrationClosed()
-    has_seat = fits(event.id, event.capacity, registration.organization_id)
-    status = _decide(event, RegistrationSource.ONLINE, has_seat)
-    set_status(registration, status, None, "registration.register_again")
+    decision = decide(rules, has_seat(rules, registration.organization_id))
+    if decision.full:
+        raise EventFull()
+    set_status(
+        registration,
+        decision.status,
+        None,
+        "registration.register_again",
+        mail=STATUS_KIND[decision.status],
+    )
     db.session.flush()
     return registration
-
-
-@dataclass
-class DecisionResult:
-    confirmed: list[Registration] = field(default_factory=list)
-    waitlisted: list[Registration] = field(default_factory=list)
-    rejected: list[Registration] = field(default_factory=list)
-    #: approval refused: the course is full and has no waiting list
-    full: list[Registration] = field(default_factory=list)
-
-    @property
-    def changed(self) -> list[Registration]:
-        return [*self.confirmed, *self.waitlisted, *self.rejected]
-
-
-def _pending(event_id: int, ids: Iterable[int]) -> list[Registration]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return []
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .where(
-                Registration.event_id == event_id,
-                Registration.id.in_(wanted),
-                Registration.status == RegistrationStatus.PENDING,
-            )
-            .order_by(Registration.created_at, Registration.id)
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
-def approve(event_id: int, ids: Iterable[int], actor: User | None) -> DecisionResult:
-    """Approve pending registrations, oldest first: confirmed while seats and quota allow, then
-    waitlisted (or left pending in ``full`` when the waiting list is off)."""
-    event = lock_event(event_id)
-    result = DecisionResult()
-    seats = Seats(event)
-    for registration in _pending(event.id, ids):
-        if seats.fits(registration.organization_id):
-            set_status(registration, RegistrationStatus.CONFIRMED, actor, "registration.approve")
-            seats.take(registration.organization_id)
-            result.confirmed.append(registration)
-        elif event.waitlist_enabled:
-            set_status(registration, RegistrationStatus.WAITLISTED, actor, "registration.approve")
-            result.waitlisted.append(registration)
-        else:
-            result.full.append(registration)
-    db.session.flush()
-    return result
-
-
-def reject(event_id: int, ids: Iterable[int], actor: User | None) -> DecisionResult:
-    """Reject pending registrations."""
-    event = lock_event(event_id)
-    result = DecisionResult()
-    for registration in _pending(event.id, ids):
-        set_status(registration, RegistrationStatus.REJECTED, actor, "registration.reject")
-        result.rejected.append(registration)
-    db.session.flush()
-    return result
-
-
-def pending_registrations(event_id: int) -> Any:
-    """Query of a course's pending registrations, oldest first, with their units loaded."""
-    return (
-        select(Registration)
-        .where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.PENDING,
-        )
-        .options(selectinload(Registration.organization))
-        .order_by(Registration.created_at, Registration.id)
-    )

@@ -1,5 +1,6 @@
-"""Finding and writing registration rows, for every path that adds people to a course: units
-typed by participants, the duplicate look-up, check-in codes and the insert itself.
+"""Finding and writing registration rows, for every path that adds people to a course: the
+stored values of a person, units typed by participants, the duplicate look-up, check-in codes
+and the insert itself.
 
 The statements are built once, with bind parameters: on the hot path (hundreds of registrations
 in the first hour) building a statement costs more than running it.
@@ -18,14 +19,12 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..audit.services import record
 from ..common.dbtx import execute_write
 from ..common.text import fold
 from ..common.text import name_sort_key
 from ..common.time import utcnow
 from ..extensions import db
-from ..organizations.models import Organization
-from ..organizations.models import OrganizationKind
+from ..organizations.lookup import resolve_unit
 from .errors import AlreadyRegistered
 from .models import Gender
 from .models import Registration
@@ -43,45 +42,10 @@ CHECKIN_LENGTH = 6
 PARTICIPANT = "participant"
 
 
-# --- organizations typed by participants ------------------------------------------------------
-
-
-_UNIT_COLUMNS = (Organization.id, Organization.retired_on, Organization.successor_id)
-_UNIT_BY_KEY = select(*_UNIT_COLUMNS).where(Organization.name_key == bindparam("key"))
-_UNIT_BY_ID = select(*_UNIT_COLUMNS).where(Organization.id == bindparam("id"))
-
-
 def resolve_organization(name: str, actor: User | None) -> int:
-    """The id of the unit whose accent-insensitive key equals ``name``'s (its successor if it
-    was retired), or of a new unit of kind "other" flagged for review."""
-    key = fold(name)
-    connection = db.session.connection()
-    row = connection.execute(_UNIT_BY_KEY, {"key": key}).first()
-    hops = 0
-    while row is not None and row.retired_on is not None and row.successor_id and hops < 10:
-        row = connection.execute(_UNIT_BY_ID, {"id": row.successor_id}).first()
-        hops += 1
-    if row is not None:
-        return int(row.id)
-    try:
-        with db.session.begin_nested():
-            org = Organization(name=name, kind=OrganizationKind.OTHER, needs_review=True)
-            db.session.add(org)
-            db.session.flush()
-    except IntegrityError:
-        # Another course's registration created the same unit a moment ago.
-        existing = db.session.scalar(select(Organization.id).where(Organization.name_key == key))
-        if existing is None:
-            raise
-        return existing
-    record(
-        actor,
-        "organization.create",
-        org,
-        details={"name": org.name, "kind": org.kind.value, "needs_review": True},
-        actor_label=None if actor else PARTICIPANT,
-    )
-    return org.id
+    """The unit a registration names (``organizations.lookup.resolve_unit``), audited as the
+    participant's when there is no staff actor."""
+    return resolve_unit(name, actor, actor_label=None if actor else PARTICIPANT)
 
 
 def new_checkin_code() -> str:
@@ -131,6 +95,35 @@ def find_duplicate(
     return None
 
 
+#: the columns :func:`person_values` fills: what a participant (or staff for them) types
+PERSON_COLUMNS = (
+    "full_name",
+    "sort_key",
+    "search_name",
+    "gender",
+    "birth_year",
+    "position",
+    "phone",
+    "email",
+)
+
+
+def person_values(clean_data: RegistrationInput) -> dict[str, Any]:
+    """A registration's stored values for the person, from normalised input: the one place that
+    derives the sort key and the accent-free search name. Every path that writes a registration
+    (online, walk-in, import, nomination, staff edit) uses it."""
+    return {
+        "full_name": clean_data.full_name,
+        "sort_key": name_sort_key(clean_data.full_name),
+        "search_name": fold(clean_data.full_name),
+        "gender": Gender(clean_data.gender) if clean_data.gender else None,
+        "birth_year": clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
+        "position": clean_data.position,
+        "phone": clean_data.phone,
+        "email": clean_data.email,
+    }
+
+
 @dataclass(frozen=True)
 class Registered:
     """What :func:`register` stored. Load the row (``db.session.get``) only when more is needed."""
@@ -156,6 +149,7 @@ def insert_registration(
     source: RegistrationSource,
     manage_token: str | None = None,
     over_capacity: bool = False,
+    locale: str | None = None,
 ) -> Registered:
     """Insert a registration inside a savepoint (one Core INSERT: this is the hot path).
 
@@ -166,20 +160,14 @@ def insert_registration(
     now = utcnow()
     values: dict[str, Any] = {
         "event_id": event_id,
-        "full_name": clean_data.full_name,
-        "sort_key": name_sort_key(clean_data.full_name),
-        "search_name": fold(clean_data.full_name),
-        "gender": Gender(clean_data.gender) if clean_data.gender else None,
-        "birth_year": clean_data.birth_year if isinstance(clean_data.birth_year, int) else None,
+        **person_values(clean_data),
         "organization_id": organization_id,
-        "position": clean_data.position,
-        "phone": clean_data.phone,
-        "email": clean_data.email,
         "status": status,
         "source": source,
         "over_capacity": over_capacity,
         "manage_token": manage_token or secrets.token_urlsafe(32),
         "consent_at": now if clean_data.consent else None,
+        "locale": locale,
         "created_at": now,
         "updated_at": now,
         "status_changed_at": now,

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from ..common.emails import InvalidEmailError
 from ..common.emails import normalise_email
+from ..common.errors import show_on_form
 from ..common.phones import InvalidPhoneError
 from ..common.phones import normalise_phone
 from ..common.time import local_today
@@ -30,9 +31,6 @@ from ..events.models import EventStatus
 from ..events.services import registration_is_open
 from ..extensions import db
 from ..extensions import limiter
-from ..mail.messages import MailKind
-from ..mail.messages import notify
-from ..mail.messages import notify_status
 from ..organizations.services import suggest_organizations
 from . import errors
 from . import services
@@ -43,6 +41,8 @@ from .forms import RegistrationForm
 from .forms import ResendLinkForm
 from .models import Registration
 from .models import RegistrationStatus
+from .notifications import MailKind
+from .notifications import queue_mail
 from .tokens import existing_nonce
 from .tokens import manage_token_for
 from .tokens import qr_svg
@@ -104,8 +104,7 @@ def register(slug: str) -> Any:
             duplicate_of = error.field or "phone"
         except errors.InvalidRegistration as error:
             db.session.rollback()
-            for name, message in error.errors.items():
-                form[name].errors.append(message)
+            show_on_form(form, error)
         except errors.RegistrationClosed:
             db.session.rollback()
             return _closed(_public_event(slug))  # a draft or unknown course: 404 there
@@ -113,11 +112,7 @@ def register(slug: str) -> Any:
             db.session.rollback()
             flash(str(error.message), "danger")
         else:
-            if form.cleaned.email:
-                registration = db.session.get(Registration, registered.id)
-                if registration is not None:
-                    notify_status(registration, locale=str(get_locale()))
-            return redirect(url_for(".manage", token=token), 303)
+            return redirect(url_for(".manage", token=registered.manage_token), 303)
     event = _public_event(slug)
     if not registration_is_open(event):
         return _closed(event)
@@ -156,7 +151,8 @@ def resend_link(slug: str) -> Any:
         if phone or email:
             registration = services.find_registration(event.id, phone or "", email)
             if registration is not None:
-                notify(registration, MailKind.LINK)
+                queue_mail(registration, MailKind.LINK)
+                db.session.commit()
         flash(
             _(
                 "If that registration has an e-mail address, its link is on its way there. "
@@ -247,7 +243,6 @@ def register_again(token: str) -> Any:
             db.session.rollback()
             flash(str(error.message), "warning")
         else:
-            notify_status(registration)
             flash(_("Your registration is active again."), "success")
     return redirect(url_for(".manage", token=token), 303)
 
@@ -264,9 +259,6 @@ def cancel(token: str) -> Any:
         result = services.cancel(registration.id, actor=None)
         db.session.commit()
         if result.changed:
-            notify(result.registration, MailKind.CANCELLED)
-            for promoted in result.promoted:
-                notify(promoted, MailKind.PROMOTED)
             flash(_("Your registration has been cancelled."), "success")
         return redirect(url_for(".manage", token=token), 303)
     response = make_response(

@@ -14,30 +14,23 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.guard import guard_manage_blueprint
+from ..common.errors import show_on_form
 from ..extensions import db
 from ..organizations.forms import organization_choices
 from ..organizations.services import current_organizations
-from .access import guard_manage_blueprint
-from .lecturer_forms import LecturerForm
-from .lecturer_forms import LecturerSearchForm
-from .lecturer_services import LecturerError
-from .lecturer_services import create_lecturer
-from .lecturer_services import delete_lecturer
-from .lecturer_services import search_lecturers
-from .lecturer_services import topic_counts
-from .lecturer_services import update_lecturer
+from .forms import LecturerForm
+from .forms import LecturerSearchForm
 from .models import Lecturer
+from .services import LecturerError
+from .services import create_lecturer
+from .services import delete_lecturer
+from .services import search_lecturers
+from .services import topic_counts
+from .services import update_lecturer
 
 lecturers_bp = Blueprint("lecturers_manage", __name__, url_prefix="/manage")
 guard_manage_blueprint(lecturers_bp, directory=True)
-
-
-def _show_error(error: LecturerError, form: LecturerForm) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "danger")
 
 
 def _set_choices(form: LecturerForm, lecturer: Lecturer | None) -> None:
@@ -79,7 +72,7 @@ def create() -> Any:
             )
         except LecturerError as error:
             db.session.rollback()
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Lecturer %(name)s added.", name=lecturer.full_name), "success")
@@ -107,7 +100,7 @@ def edit(lecturer_id: int) -> Any:
         except LecturerError as error:
             db.session.rollback()
             lecturer = db.get_or_404(Lecturer, lecturer_id)
-            _show_error(error, form)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")

@@ -13,27 +13,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ..common.errors import show_on_form
+from ..events.access import organizer_required
+from ..events.forms import QuotaForm
+from ..events.manage_blueprint import can_edit
+from ..events.manage_blueprint import current_event
+from ..events.manage_blueprint import of_event
+from ..events.manage_blueprint import organization_select_choices
+from ..events.models import Event
+from ..events.models import Quota
+from ..events.services import EventError
 from ..extensions import db
-from ..reports import stats
-from .access import organizer_required
-from .forms import QuotaForm
-from .manage_blueprint import can_edit
-from .manage_blueprint import current_event
-from .manage_blueprint import manage_bp
-from .manage_blueprint import of_event
-from .manage_blueprint import organization_select_choices
-from .manage_blueprint import show_errors
-from .models import Event
-from .models import Quota
-from .quotas import quota_total
-from .quotas import remove_quota
-from .quotas import set_quota
-from .services import EventError
+from ..registration.quotas import quota_total
+from ..registration.quotas import remove_quota
+from ..registration.quotas import set_quota
+from ..registration.seats import quota_use
+from .blueprint import workspace_bp
 
 
 def _quotas_page(form: QuotaForm | None) -> Any:
     event = current_event()
-    uses = stats.quota_use(event.id)
+    uses = quota_use(event.id)
     total = sum(use.seats for use in uses)
     return render_template(
         "manage/quotas.html",
@@ -68,13 +68,13 @@ def _quota_form() -> QuotaForm:
     return form
 
 
-@manage_bp.get("/events/<int:event_id>/quotas")
+@workspace_bp.get("/events/<int:event_id>/quotas")
 def quotas(event_id: int) -> Any:
     """Every role on the course sees the quotas; organizers add or change them."""
     return _quotas_page(_quota_form() if can_edit() else None)
 
 
-@manage_bp.post("/events/<int:event_id>/quotas/new")
+@workspace_bp.post("/events/<int:event_id>/quotas/new")
 @organizer_required
 def quota_new(event_id: int) -> Any:
     """Add a unit's quota, or change it when the unit already has one."""
@@ -93,7 +93,7 @@ def _save_quota(event: Event, form: QuotaForm, organization_id: int) -> Any:
         set_quota(current_user, event, organization_id, form.seats.data or 0)
     except EventError as error:
         db.session.rollback()
-        show_errors(form, error)
+        show_on_form(form, error)
         return None
     db.session.commit()
     flash(_("The quota has been saved."), "success")
@@ -101,7 +101,7 @@ def _save_quota(event: Event, form: QuotaForm, organization_id: int) -> Any:
     return redirect(url_for(".quotas", event_id=event.id), 303)
 
 
-@manage_bp.route("/events/<int:event_id>/quotas/<int:quota_id>/edit", methods=["GET", "POST"])
+@workspace_bp.route("/events/<int:event_id>/quotas/<int:quota_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def quota_edit(event_id: int, quota_id: int) -> Any:
     event = current_event()
@@ -115,7 +115,7 @@ def quota_edit(event_id: int, quota_id: int) -> Any:
     return render_template("manage/quota_form.html", form=form, event=event, quota=quota)
 
 
-@manage_bp.post("/events/<int:event_id>/quotas/<int:quota_id>/delete")
+@workspace_bp.post("/events/<int:event_id>/quotas/<int:quota_id>/delete")
 @organizer_required
 def quota_delete(event_id: int, quota_id: int) -> Any:
     remove_quota(current_user, of_event(Quota, quota_id))

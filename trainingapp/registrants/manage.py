@@ -32,28 +32,26 @@ from wtforms import StringField
 from wtforms import SubmitField
 
 from ..attendance import services as attendance_services
-from ..events.access import guard_manage_blueprint
+from ..auth.guard import guard_manage_blueprint
+from ..common.errors import DomainError
+from ..common.errors import show_on_form
 from ..events.models import StaffRole
 from ..extensions import db
-from ..mail.messages import MailKind
-from ..mail.messages import notify
 from ..organizations.models import Organization
 from ..organizations.models import OrganizationKind
 from ..organizations.services import KIND_LABELS
-from . import editing
-from . import errors
-from . import services
-from .forms import RegistrationForm
-from .labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
+from ..registration.forms import RegistrationForm
+from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
+from ..registration.models import Registration
+from ..registration.models import RegistrationSource
+from ..registration.models import RegistrationStatus
+from . import services as registrants
 from .listing import ATTENDED
 from .listing import NOT_ATTENDED
 from .listing import SORT_NAME
 from .listing import SORT_TIME
 from .listing import ListFilters
 from .listing import registrants_query
-from .models import Registration
-from .models import RegistrationSource
-from .models import RegistrationStatus
 
 registrants_bp = Blueprint("registrants_manage", __name__, url_prefix="/manage")
 guard_manage_blueprint(registrants_bp)
@@ -287,23 +285,6 @@ def _flash_counts(action: str, result: Any) -> None:
         )
 
 
-def _reject(event_id: int, ids: list[int]) -> editing.BulkStatusResult:
-    decided = services.reject(event_id, ids, current_user)
-    wanted = set(ids)
-    return editing.BulkStatusResult(
-        changed=decided.rejected,
-        skipped=[
-            r
-            for r in db.session.scalars(
-                select(Registration).where(
-                    Registration.event_id == event_id,
-                    Registration.id.in_(wanted - {x.id for x in decided.rejected}),
-                )
-            )
-        ],
-    )
-
-
 @registrants_bp.post("/events/<int:event_id>/registrations")
 def bulk(event_id: int) -> Any:
     """One POST for the checked rows: confirm, reject, cancel (organizers) or mark attended."""
@@ -341,20 +322,13 @@ def bulk(event_id: int) -> Any:
         db.session.commit()
         _flash_counts(action, result)
         return redirect(target, 303)
-    if action == "confirm":
-        result = editing.confirm_many(event_id, ids, current_user)
-    elif action == "reject":
-        result = _reject(event_id, ids)
-    else:
-        result = editing.cancel_many(event_id, ids, current_user)
+    verb = {
+        "confirm": registrants.confirm_many,
+        "reject": registrants.reject_many,
+        "cancel": registrants.cancel_many,
+    }[action]
+    result = verb(event_id, ids, current_user)
     db.session.commit()
-    mail = {"confirm": MailKind.APPROVED, "reject": MailKind.REJECTED, "cancel": MailKind.CANCELLED}
-    for item in result.changed:
-        notify(item, mail[action])
-    for item in result.waitlisted:
-        notify(item, MailKind.WAITLISTED)
-    for item in result.promoted:
-        notify(item, MailKind.PROMOTED)
     _flash_counts(action, result)
     return redirect(target, 303)
 
@@ -382,6 +356,15 @@ def _registration_or_404(event_id: int, registration_id: int) -> Registration:
     return registration
 
 
+@registrants_bp.get("/events/<int:event_id>/pending")
+def pending(event_id: int) -> Any:
+    """Pending approval: the list with its status filter set (approve = confirm, reject)."""
+    return redirect(
+        url_for(".registrations", event_id=event_id, status=RegistrationStatus.PENDING.value),
+        303,
+    )
+
+
 @registrants_bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
 def registration(event_id: int, registration_id: int) -> Any:
     item = _registration_or_404(event_id, registration_id)
@@ -393,7 +376,7 @@ def registration(event_id: int, registration_id: int) -> Any:
         registration=item,
         sessions=sessions,
         present=present,
-        history=editing.registration_history(item.id),
+        history=registrants.registration_history(item.id),
         bulk_form=BulkForm(),
         can_decide=_can_decide(),
         status_labels=STATUS_LABELS,
@@ -418,20 +401,10 @@ def registration_edit(event_id: int, registration_id: int) -> Any:
         form.email.data = item.email or ""
     elif form.validate_on_submit():
         try:
-            editing.update_registration(item.id, form.raw_input(), current_user)
-        except errors.AlreadyRegistered as error:
+            registrants.update_registration(item.id, form.raw_input(), current_user)
+        except DomainError as error:
             db.session.rollback()
-            form[error.field].errors = [*form[error.field].errors, str(error.message)]
-        except errors.InvalidRegistration as error:
-            db.session.rollback()
-            for name, message in error.errors.items():
-                form[name].errors = [*form[name].errors, str(message)]
-        except errors.RegistrationError as error:
-            db.session.rollback()
-            if error.field and error.field in form:
-                form[error.field].errors = [*form[error.field].errors, str(error.message)]
-            else:
-                flash(str(error.message), "danger")
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Registration saved."), "success")

@@ -15,13 +15,7 @@ everything back and the page says that nothing was saved.
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import secrets
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint
@@ -47,25 +41,24 @@ from wtforms import SelectField
 from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 
+from ..auth.guard import guard_manage_blueprint
 from ..auth.models import User
-from ..common.text import clean
-from ..events.access import guard_manage_blueprint
 from ..events.access import organizer_required
 from ..extensions import db
-from . import imports
-from .imports import FIELD_LABELS
-from .imports import FIELDS
-from .imports import REFUSED
-from .imports import ImportFileError
-from .imports import ImportRefused
-from .imports import Outcome
-from .normalise import RegistrationInput
+from ..registration.normalise import RegistrationInput
+from . import reading
+from . import services as imports
+from . import uploads
+from .reading import FIELD_LABELS
+from .reading import FIELDS
+from .reading import ImportFileError
+from .services import REFUSED
+from .services import ImportRefused
+from .services import Outcome
 
 imports_bp = Blueprint("imports_manage", __name__, url_prefix="/manage")
 guard_manage_blueprint(imports_bp)
 
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
-MAX_AGE_SECONDS = 24 * 3600
 IGNORE = ""
 
 OUTCOME_LABELS = {
@@ -132,85 +125,6 @@ def _mapping_form(headers: list[str], mapping: list[str | None], formdata: Any =
     return form
 
 
-# --- where uploads wait ------------------------------------------------------------------------
-
-
-def _folder() -> Path:
-    folder = Path(
-        current_app.config.get("IMPORT_FOLDER") or Path(current_app.instance_path) / "imports"
-    )
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def _paths(token: str) -> tuple[Path, Path] | None:
-    if not _TOKEN.fullmatch(token or ""):
-        return None
-    folder = _folder()
-    return folder / f"{token}.upload", folder / f"{token}.json"
-
-
-def _sweep(folder: Path) -> None:
-    cutoff = time.time() - MAX_AGE_SECONDS
-    for path in folder.iterdir():
-        try:
-            if path.suffix in (".upload", ".json") and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            continue  # another worker removed it first
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-
-
-def _save(data: bytes, filename: str, event_id: int) -> str:
-    folder = _folder()
-    _sweep(folder)
-    token = secrets.token_urlsafe(24)
-    meta = {
-        "event_id": event_id,
-        "user_id": current_user.id,
-        "filename": clean(filename)[:200],
-        "mapping": None,
-    }
-    _write_new(folder / f"{token}.upload", data)
-    _write_new(folder / f"{token}.json", json.dumps(meta).encode())
-    return token
-
-
-def _load(token: str, event_id: int) -> tuple[bytes, dict[str, Any]] | None:
-    """The upload with this token, if it is this account's, for this course, and not stale."""
-    paths = _paths(token)
-    if paths is None:
-        return None
-    upload, meta_path = paths
-    try:
-        meta = json.loads(meta_path.read_text())
-        if time.time() - meta_path.stat().st_mtime > MAX_AGE_SECONDS:
-            return None
-        data = upload.read_bytes()
-    except (OSError, ValueError):
-        return None
-    if meta.get("event_id") != event_id or meta.get("user_id") != current_user.id:
-        return None
-    return data, meta
-
-
-def _save_mapping(token: str, meta: dict[str, Any], mapping: list[str | None]) -> None:
-    paths = _paths(token)
-    if paths is not None:
-        paths[1].write_text(json.dumps({**meta, "mapping": mapping}))
-
-
-def _discard(token: str) -> None:
-    paths = _paths(token)
-    for path in paths or ():
-        path.unlink(missing_ok=True)
-
-
 # --- reading the stored upload ------------------------------------------------------------------
 
 
@@ -218,8 +132,8 @@ class _Parsed:
     """The stored upload read again: its rows, header, mapping and the mapping's problems."""
 
     def __init__(self, data: bytes, meta: dict[str, Any]) -> None:
-        self.sheet = imports.read_file(data)
-        self.header_index = imports.find_header(self.sheet)
+        self.sheet = reading.read_file(data)
+        self.header_index = reading.find_header(self.sheet)
         self.header_line, self.headers = self.sheet.rows[self.header_index]
         width = max((len(cells) for _n, cells in self.sheet.rows), default=0)
         self.headers = self.headers + [""] * (width - len(self.headers))
@@ -227,9 +141,9 @@ class _Parsed:
         if isinstance(stored, list) and len(stored) == len(self.headers):
             self.mapping: list[str | None] = [m if m in FIELDS else None for m in stored]
         else:
-            self.mapping = imports.detect_mapping(self.headers)
-        self.mapping_errors = imports.mapping_errors(self.mapping)
-        self.inputs = imports.row_inputs(self.sheet, self.header_index, self.mapping)
+            self.mapping = reading.detect_mapping(self.headers)
+        self.mapping_errors = reading.mapping_errors(self.mapping)
+        self.inputs = reading.row_inputs(self.sheet, self.header_index, self.mapping)
         first = self.sheet.rows[self.header_index + 1 : self.header_index + 2]
         self.sample = first[0][1] if first else []
 
@@ -262,7 +176,7 @@ def upload(event_id: int) -> Any:
 
 def _render_upload(form: UploadForm) -> Any:
     return render_template(
-        "imports/upload.html", event=g.event, form=form, max_mb=imports.MAX_BYTES >> 20
+        "imports/upload.html", event=g.event, form=form, max_mb=reading.MAX_BYTES >> 20
     )
 
 
@@ -270,16 +184,16 @@ def _post_upload(event_id: int) -> Any:
     form = UploadForm()
     if form.validate_on_submit():
         storage = form.file.data
-        data = storage.stream.read(imports.MAX_BYTES + 1)
+        data = storage.stream.read(reading.MAX_BYTES + 1)
         try:
-            sheet = imports.read_file(data)
-            header_index = imports.find_header(sheet)
+            sheet = reading.read_file(data)
+            header_index = reading.find_header(sheet)
             if len(sheet.rows) <= header_index + 1:
                 raise ImportFileError(_l("The file has no participant rows below the header."))
         except ImportFileError as error:
             form.file.errors = [*form.file.errors, error.message]
         else:
-            token = _save(data, storage.filename or "", event_id)
+            token = uploads.save(data, storage.filename or "", event_id, current_user.id)
             return redirect(_preview_url(token), 303)
     return _render_upload(form)
 
@@ -292,7 +206,7 @@ def _expired() -> Any:
 
 
 def _show_preview(event_id: int, token: str) -> Any:
-    stored = _load(token, event_id)
+    stored = uploads.load(token, event_id, current_user.id)
     if stored is None:
         return _expired()
     data, meta = stored
@@ -300,7 +214,7 @@ def _show_preview(event_id: int, token: str) -> Any:
         parsed = _Parsed(data, meta)
         plan = imports.preview(g.event, parsed.inputs) if not parsed.mapping_errors else None
     except ImportFileError as error:
-        _discard(token)
+        uploads.discard(token)
         flash(error.message, "danger")
         return redirect(url_for(".upload", event_id=event_id), 303)
     return _render_preview(token, meta, parsed, plan)
@@ -348,7 +262,7 @@ def _render_preview(
 
 def _post_mapping(event_id: int) -> Any:
     token = request.form.get("token", "")
-    stored = _load(token, event_id)
+    stored = uploads.load(token, event_id, current_user.id)
     if stored is None:
         return _expired()
     data, meta = stored
@@ -362,8 +276,8 @@ def _post_mapping(event_id: int) -> Any:
         # An unknown choice or an expired form: show the preview with the errors by the fields.
         return _render_preview(token, meta, parsed, None, mapping_form=form)
     mapping = [getattr(form, f"col_{index}").data or None for index in range(len(parsed.headers))]
-    _save_mapping(token, meta, mapping)
-    errors = imports.mapping_errors(mapping)
+    uploads.save_mapping(token, meta, mapping)
+    errors = reading.mapping_errors(mapping)
     if not errors:
         flash(_("The columns were updated."), "success")
     return redirect(_preview_url(token), 303)
@@ -374,7 +288,7 @@ def _post_confirm(event_id: int) -> Any:
     it can go ahead, answer with a streamed page that reports each batch (:func:`_run_import`)."""
     form = ConfirmForm()
     token = form.token.data or ""
-    stored = _load(token, event_id)
+    stored = uploads.load(token, event_id, current_user.id)
     if stored is None:
         return _expired()
     data, meta = stored
@@ -443,7 +357,7 @@ def _run_import(
 ) -> Iterator[str]:
     """The streamed import page. It runs after the request's own session is gone (the streamed
     body is read once the view has returned), in one transaction of its own: the rows are checked
-    again under the course lock, written in batches of :data:`~.imports.CHUNK` (a line and a
+    again under the course lock, written in batches of :data:`~.reading.CHUNK` (a line and a
     progress bar after each), and committed once at the end. Any failure, or the browser going
     away, rolls everything back: never a half-import."""
 
@@ -480,7 +394,7 @@ def _run_import(
         db.session.rollback()
         raise
     else:
-        _discard(token)
+        uploads.discard(token)
         yield page("done", event_id=event_id, summary=_summary(result.counts))
     yield page("end")
 
@@ -504,8 +418,10 @@ def _summary(counts: dict[str, int]) -> str:
 
 def _post_cancel(event_id: int) -> Any:
     form = StepForm()
-    if form.validate_on_submit():
-        _discard(form.token.data or "")
+    token = form.token.data or ""
+    # Only the account that uploaded the file, for this course, may throw it away.
+    if form.validate_on_submit() and uploads.load(token, event_id, current_user.id) is not None:
+        uploads.discard(token)
         flash(_("The upload was discarded; nothing was imported."), "info")
     return redirect(url_for(".upload", event_id=event_id), 303)
 
@@ -514,7 +430,7 @@ def _post_cancel(event_id: int) -> Any:
 @organizer_required
 def template_xlsx(event_id: int) -> Response:
     return _download(
-        imports.template_xlsx(),
+        reading.template_xlsx(),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "mau-danh-sach-hoc-vien.xlsx",
     )
@@ -524,7 +440,7 @@ def template_xlsx(event_id: int) -> Response:
 @organizer_required
 def template_csv(event_id: int) -> Response:
     return _download(
-        imports.template_csv(), "text/csv; charset=utf-8", "mau-danh-sach-hoc-vien.csv"
+        reading.template_csv(), "text/csv; charset=utf-8", "mau-danh-sach-hoc-vien.csv"
     )
 
 

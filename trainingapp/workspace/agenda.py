@@ -16,39 +16,39 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from ..attendance.services import attendance_by_session
+from ..attendance.services import delete_session
+from ..common.errors import show_on_form
 from ..common.text import name_sort_key
+from ..events.access import organizer_required
+from ..events.agenda import SessionData
+from ..events.agenda import TopicData
+from ..events.agenda import add_session
+from ..events.agenda import add_topic
+from ..events.agenda import delete_topic
+from ..events.agenda import move_topic
+from ..events.agenda import update_session
+from ..events.agenda import update_topic
+from ..events.forms import SessionForm
+from ..events.forms import TopicForm
+from ..events.manage_blueprint import as_choices
+from ..events.manage_blueprint import can_edit
+from ..events.manage_blueprint import current_event
+from ..events.manage_blueprint import of_event
+from ..events.models import Event
+from ..events.models import EventSession
+from ..events.models import Topic
+from ..events.services import EventError
 from ..extensions import db
-from ..reports import stats
-from .access import organizer_required
-from .agenda import SessionData
-from .agenda import TopicData
-from .agenda import add_session
-from .agenda import add_topic
-from .agenda import delete_session
-from .agenda import delete_topic
-from .agenda import move_topic
-from .agenda import update_session
-from .agenda import update_topic
-from .forms import SessionForm
-from .forms import TopicForm
-from .manage_blueprint import as_choices
-from .manage_blueprint import can_edit
-from .manage_blueprint import current_event
-from .manage_blueprint import manage_bp
-from .manage_blueprint import of_event
-from .manage_blueprint import show_errors
-from .models import Event
-from .models import EventSession
-from .models import Lecturer
-from .models import Topic
-from .services import EventError
+from ..lecturers.models import Lecturer
+from .blueprint import workspace_bp
 
 
 def _agenda() -> Any:
     return redirect(url_for(".agenda", event_id=current_event().id), 303)
 
 
-@manage_bp.get("/events/<int:event_id>/sessions")
+@workspace_bp.get("/events/<int:event_id>/sessions")
 def agenda(event_id: int) -> Any:
     event = db.session.scalars(
         select(Event)
@@ -65,7 +65,7 @@ def agenda(event_id: int) -> Any:
         "manage/agenda.html",
         event=event,
         topics_by_session=by_session,
-        attendance=stats.attendance_by_session(event.id),
+        attendance=attendance_by_session(event.id),
         can_edit=can_edit(),
     )
 
@@ -82,7 +82,7 @@ def _session_data(form: SessionForm) -> SessionData:
     )
 
 
-@manage_bp.route("/events/<int:event_id>/sessions/new", methods=["GET", "POST"])
+@workspace_bp.route("/events/<int:event_id>/sessions/new", methods=["GET", "POST"])
 @organizer_required
 def session_new(event_id: int) -> Any:
     event = current_event()
@@ -94,7 +94,7 @@ def session_new(event_id: int) -> Any:
             add_session(current_user, event, _session_data(form))
         except EventError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The session has been added."), "success")
@@ -102,7 +102,9 @@ def session_new(event_id: int) -> Any:
     return render_template("manage/session_form.html", form=form, event=event, event_session=None)
 
 
-@manage_bp.route("/events/<int:event_id>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@workspace_bp.route(
+    "/events/<int:event_id>/sessions/<int:session_id>/edit", methods=["GET", "POST"]
+)
 @organizer_required
 def session_edit(event_id: int, session_id: int) -> Any:
     event_session = of_event(EventSession, session_id)
@@ -112,7 +114,7 @@ def session_edit(event_id: int, session_id: int) -> Any:
             update_session(current_user, event_session, _session_data(form))
         except EventError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The session has been saved."), "success")
@@ -122,7 +124,7 @@ def session_edit(event_id: int, session_id: int) -> Any:
     )
 
 
-@manage_bp.post("/events/<int:event_id>/sessions/<int:session_id>/delete")
+@workspace_bp.post("/events/<int:event_id>/sessions/<int:session_id>/delete")
 @organizer_required
 def session_delete(event_id: int, session_id: int) -> Any:
     event_session = of_event(EventSession, session_id)
@@ -175,7 +177,7 @@ def _topic_data(form: TopicForm) -> TopicData:
     )
 
 
-@manage_bp.route("/events/<int:event_id>/topics/new", methods=["GET", "POST"])
+@workspace_bp.route("/events/<int:event_id>/topics/new", methods=["GET", "POST"])
 @organizer_required
 def topic_new(event_id: int) -> Any:
     event = current_event()
@@ -192,7 +194,7 @@ def topic_new(event_id: int) -> Any:
             add_topic(current_user, event, _topic_data(form))
         except EventError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The topic has been added."), "success")
@@ -200,7 +202,7 @@ def topic_new(event_id: int) -> Any:
     return render_template("manage/topic_form.html", form=form, event=event, topic=None)
 
 
-@manage_bp.route("/events/<int:event_id>/topics/<int:topic_id>/edit", methods=["GET", "POST"])
+@workspace_bp.route("/events/<int:event_id>/topics/<int:topic_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def topic_edit(event_id: int, topic_id: int) -> Any:
     topic = of_event(Topic, topic_id)
@@ -213,7 +215,7 @@ def topic_edit(event_id: int, topic_id: int) -> Any:
             update_topic(current_user, topic, _topic_data(form))
         except EventError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The topic has been saved."), "success")
@@ -221,7 +223,7 @@ def topic_edit(event_id: int, topic_id: int) -> Any:
     return render_template("manage/topic_form.html", form=form, event=current_event(), topic=topic)
 
 
-@manage_bp.post("/events/<int:event_id>/topics/<int:topic_id>/delete")
+@workspace_bp.post("/events/<int:event_id>/topics/<int:topic_id>/delete")
 @organizer_required
 def topic_delete(event_id: int, topic_id: int) -> Any:
     delete_topic(current_user, of_event(Topic, topic_id))
@@ -230,7 +232,7 @@ def topic_delete(event_id: int, topic_id: int) -> Any:
     return _agenda()
 
 
-@manage_bp.post("/events/<int:event_id>/topics/<int:topic_id>/up")
+@workspace_bp.post("/events/<int:event_id>/topics/<int:topic_id>/up")
 @organizer_required
 def topic_up(event_id: int, topic_id: int) -> Any:
     move_topic(current_user, of_event(Topic, topic_id), "up")
@@ -238,7 +240,7 @@ def topic_up(event_id: int, topic_id: int) -> Any:
     return _agenda()
 
 
-@manage_bp.post("/events/<int:event_id>/topics/<int:topic_id>/down")
+@workspace_bp.post("/events/<int:event_id>/topics/<int:topic_id>/down")
 @organizer_required
 def topic_down(event_id: int, topic_id: int) -> Any:
     move_topic(current_user, of_event(Topic, topic_id), "down")

@@ -9,39 +9,20 @@ from sqlalchemy import select
 from ..audit.services import changes
 from ..audit.services import record
 from ..auth.models import User
-from ..common.dbtx import begin_write
-from ..common.dbtx import lock_row
+from ..events.models import Event
+from ..events.models import Quota
+from ..events.services import CAPACITY_MAX
+from ..events.services import EventError
+from ..events.services import locked_event
 from ..extensions import db
 from ..organizations.models import Organization
-from ..registration.models import Registration
-from ..registration.models import RegistrationStatus
-from .models import Event
-from .models import Quota
-from .services import CAPACITY_MAX
-from .services import EventError
-
-
-def confirmed_in_unit(event: Event, organization_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Registration.id)).where(
-                Registration.event_id == event.id,
-                Registration.organization_id == organization_id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
-        or 0
-    )
+from .seats import confirmed_in_unit
 
 
 def set_quota(actor: User | None, event: Event, organization_id: int, seats: int) -> Quota:
     """Reserve ``seats`` for a unit (a new quota, or a change of its existing one). Locks the
     course so that no registration of that unit is confirmed meanwhile."""
-    begin_write(db.session)
-    locked = lock_row(db.session, Event, event.id)
-    if locked is None:
-        raise EventError(_l("This course no longer exists."))
-    event = locked
+    event = locked_event(event.id)
     organization = db.session.get(Organization, organization_id)
     quota = db.session.scalar(
         select(Quota).where(Quota.event_id == event.id, Quota.organization_id == organization_id)
@@ -54,7 +35,7 @@ def set_quota(actor: User | None, event: Event, organization_id: int, seats: int
         raise EventError(
             _l("The number of seats can be at most %(max)d.", max=CAPACITY_MAX), "seats"
         )
-    confirmed = confirmed_in_unit(event, organization_id)
+    confirmed = confirmed_in_unit(event.id, organization_id)
     if seats < confirmed:
         raise EventError(
             _l(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import changes
 from ..audit.services import record
+from ..common.errors import DomainError
 from ..common.text import capitalise_name
 from ..common.text import clean
 from ..common.text import fold
@@ -27,13 +28,8 @@ if TYPE_CHECKING:
 _FIELDS = ["full_name", "rank", "position", "organization_id"]
 
 
-class LecturerError(ValueError):
-    """A rule about lecturers was broken. ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class LecturerError(DomainError):
+    """A rule about lecturers refused the change."""
 
 
 def _like_escape(text: str) -> str:

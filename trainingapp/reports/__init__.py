@@ -1,1 +1,0 @@
-"""Reports: read-only figures over every domain (dashboard counts, quota use, attendance)."""
