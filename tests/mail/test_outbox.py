@@ -237,8 +237,12 @@ def test_smtp_failure_is_retried_with_backoff_then_given_up(app):
 def test_stale_claims_are_taken_again_fresh_ones_are_not(app, outbox):
     app.config["MAIL_SENDER"] = "worker"
     with app.app_context():
-        dead = enqueue("test.dead", recipient="a@example.vn", payload={}, locale="vi")
-        busy = enqueue("test.busy", recipient="b@example.vn", payload={}, locale="vi")
+        dead = db.session.get(
+            OutboxMessage, enqueue("test.dead", recipient="a@example.vn", payload={}, locale="vi")
+        )
+        busy = db.session.get(
+            OutboxMessage, enqueue("test.busy", recipient="b@example.vn", payload={}, locale="vi")
+        )
         dead.claimed_at, dead.claimed_by = utcnow() - timedelta(minutes=11), "old-host:1"
         busy.claimed_at, busy.claimed_by = utcnow() - timedelta(minutes=1), "other-host:2"
         db.session.commit()
@@ -292,3 +296,23 @@ def test_concurrent_senders_never_send_a_message_twice(app, monkeypatch, sql_sta
         assert statuses == [(OutboxStatus.SENT, len(ids))]
         if db.engine.dialect.name == "postgresql":
             assert any("FOR UPDATE SKIP LOCKED" in statement for statement in sql_statements)
+
+
+def test_a_burst_is_claimed_and_recorded_in_batches(app, outbox, sql_statements):
+    """On SQLite each write transaction takes the lock the registrations wait for: 45 messages
+    take three claims and three outcome updates, not two writes each."""
+    app.config["MAIL_SENDER"] = "worker"
+    with app.app_context():
+        for number in range(45):
+            enqueue("test.hello", recipient=f"p{number}@example.vn", payload={}, locale="vi")
+        db.session.commit()
+    sql_statements.clear()
+    result = deliver_due(app, limit=50)
+    assert (result.sent, result.failed) == (45, 0)
+    updates = [s for s in sql_statements if s.lstrip().upper().startswith("UPDATE MAIL_OUTBOX")]
+    assert len(updates) == 6  # claims of 20, 20 and 5, each followed by one "sent" update
+    assert len(read_mail(outbox)) == 45
+    with app.app_context():
+        assert {(row.status, row.attempts, row.claimed_at) for row in rows()} == {
+            (OutboxStatus.SENT, 1, None)
+        }

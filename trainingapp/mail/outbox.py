@@ -1,9 +1,9 @@
 """The database outbox: mail is queued in the caller's transaction and delivered after it.
 
-:func:`enqueue` adds a row to ``db.session`` and commits nothing: the mail is written, or not,
-with the change that caused it. :func:`deliver_due` is what every sender runs (the thread in a
-web process, ``flask mail worker``, the ``sync`` mode of the tests): it claims one due row at a
-time, composes it (:mod:`.composers`), hands it to SMTP or writes it as an ``.eml`` file, and
+:func:`enqueue` inserts a row in ``db.session``'s transaction and commits nothing: the mail is
+written, or not, with the change that caused it. :func:`deliver_due` is what every sender runs (the thread in a
+web process, ``flask mail worker``, the ``sync`` mode of the tests): it claims a batch of due
+rows, composes each (:mod:`.composers`), hands it to SMTP or writes it as an ``.eml`` file, and
 records the outcome. Claims keep several senders, in several processes on several hosts, from
 sending one message twice; a failed attempt is retried later with an exponential back-off.
 """
@@ -30,10 +30,12 @@ from flask import has_request_context
 from flask import request
 from flask_babel import force_locale
 from sqlalchemy import ColumnElement
+from sqlalchemy import insert
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 
+from ..common.dbtx import execute_write
 from ..common.time import utcnow
 from ..extensions import db
 from .composers import composer_for
@@ -51,29 +53,33 @@ STALE_CLAIM = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=1)
 
 
-def enqueue(kind: str, *, recipient: str, payload: Mapping[str, Any], locale: str) -> OutboxMessage:
-    """Queue a message in the current transaction (nothing is committed here).
+_INSERT: Any = insert(OutboxMessage.__table__)  # type: ignore[arg-type]
+
+
+def enqueue(kind: str, *, recipient: str, payload: Mapping[str, Any], locale: str) -> int:
+    """Queue a message in the current transaction (nothing is committed here); its row id.
 
     ``kind`` is ``"<composer prefix>.<what>"``; ``payload`` is what the composer needs (ids);
     the site root is captured now so the sender can build absolute links without a request.
     The sender is woken right after the caller's commit; a rollback takes the row with it.
+    One Core INSERT, no ORM object: it runs inside the registration's lock.
     """
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     now = utcnow()
-    message = OutboxMessage(
-        kind=kind,
-        recipient=recipient,
-        payload=dict(payload),
-        locale=locale,
-        base_url=_base_url(app),
-        status=OutboxStatus.QUEUED,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    db.session.add(message)
+    values = {
+        "kind": kind,
+        "recipient": recipient,
+        "payload": dict(payload),
+        "locale": locale,
+        "base_url": _base_url(app),
+        "status": OutboxStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    row_id = execute_write(db.session, _INSERT, values).inserted_primary_key[0]
     db.session.info[WAKE_AFTER_COMMIT] = app
-    return message
+    return int(row_id)
 
 
 def _base_url(app: Flask) -> str:
@@ -158,76 +164,79 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
+#: rows one claim takes: small enough that a batch against a slow SMTP server (MAIL_TIMEOUT
+#: each) is done long before its claims go stale
+CLAIM_BATCH = 20
+
+
 def _deliver_due(app: Flask, limit: int, result: DeliveryResult) -> None:
     me = sender_identity()
-    postgres = db.engine.dialect.name == "postgresql"
-    candidates: list[int] = []
-    if not postgres:
-        # SQLite has no row locks: read the due ids, then claim each with a guarded UPDATE.
-        candidates = list(
-            db.session.scalars(
-                select(OutboxMessage.id)
-                .where(_due(utcnow()))
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(limit)
-            )
-        )
-        db.session.rollback()  # end the read: each claim starts its transaction as a write
-    for _ in range(limit):
-        row_id = _claim_next_postgres(me) if postgres else _claim_first_sqlite(candidates, me)
-        if row_id is None:
+    while result.total < limit:
+        claimed = _claim_batch(me, min(CLAIM_BATCH, limit - result.total))
+        if not claimed:
             return
-        outcome = _deliver_one(app, row_id)
-        if outcome == "sent":
-            result.sent += 1
-        elif outcome == "failed":
-            result.failed += 1
-        else:
-            result.dropped += 1
+        sent: list[int] = []
+        dropped: list[int] = []
+        try:
+            for row_id in claimed:
+                outcome = _deliver_one(app, row_id)
+                if outcome == "sent":
+                    sent.append(row_id)
+                elif outcome == "dropped":
+                    dropped.append(row_id)
+                else:
+                    result.failed += 1
+        finally:
+            # One write for the batch's outcomes: on SQLite every write transaction takes the
+            # database's lock from the requests. A crash before it leaves the rows claimed;
+            # they go out again once the claim is stale (at least once, never lost).
+            _finish(sent, status=OutboxStatus.SENT, sent_at=utcnow())
+            _finish(dropped, status=OutboxStatus.DROPPED)
+        result.sent += len(sent)
+        result.dropped += len(dropped)
+        if len(claimed) < CLAIM_BATCH:
+            return
 
 
-def _claim(row_id: int, me: str) -> bool:
-    """Set the claim on ``row_id`` if it is still due and unclaimed; True when this sender has it.
+def _claim_batch(me: str, size: int) -> list[int]:
+    """Claim up to ``size`` due rows for this sender, oldest first; their ids.
 
-    The WHERE repeats the due condition, so of two senders racing for one row (PostgreSQL waits
-    for the first UPDATE, SQLite serialises writers) the second updates nothing."""
+    The ids are read first, then claimed by one UPDATE that checks the due condition again, so
+    of two senders racing for a row only one updates it. PostgreSQL locks the rows it read and
+    other senders skip them (``SKIP LOCKED``); on SQLite the read ends before the UPDATE, which
+    takes the write lock only when there is mail (an idle poll never does), and runs one writer
+    at a time. (One ``UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`` is
+    not enough on PostgreSQL: the planner may run the subquery more than once and claim more.)
+    """
     now = utcnow()
+    due = (
+        select(OutboxMessage.id)
+        .where(_due(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(size)
+    )
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        due = due.with_for_update(skip_locked=True)
+    candidates = list(db.session.scalars(due))
+    if not postgres or not candidates:
+        db.session.rollback()
+    if not candidates:
+        return []
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, _due(now))
+        .where(OutboxMessage.id.in_(candidates), _due(now))
         .values(claimed_at=now, claimed_by=me)
+        .returning(OutboxMessage.id)
     )
-    claimed = db.session.connection().execute(statement).rowcount == 1
+    claimed = sorted(db.session.connection().execute(statement).scalars())
     db.session.commit()
     return claimed
 
 
-def _claim_next_postgres(me: str) -> int | None:
-    # SKIP LOCKED: senders on other hosts pass over the row another one is claiming right now.
-    # The row stays locked by this transaction until _claim commits the claim.
-    row_id = db.session.scalar(
-        select(OutboxMessage.id)
-        .where(_due(utcnow()))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    if row_id is None:
-        db.session.rollback()
-        return None
-    return row_id if _claim(row_id, me) else None
-
-
-def _claim_first_sqlite(candidates: list[int], me: str) -> int | None:
-    while candidates:
-        row_id = candidates.pop(0)
-        if _claim(row_id, me):
-            return row_id
-    return None
-
-
 def _deliver_one(app: Flask, row_id: int) -> Literal["sent", "failed", "dropped"]:
-    """Compose and send one claimed row; returns the name of its :class:`DeliveryResult` count."""
+    """Compose and send one claimed row; "failed" is recorded here, the caller records the
+    others for the whole batch."""
     row = db.session.get(OutboxMessage, row_id)
     if row is None:  # deleted meanwhile
         db.session.rollback()
@@ -244,7 +253,6 @@ def _deliver_one(app: Flask, row_id: int) -> Literal["sent", "failed", "dropped"
     # on SQLite the write that records the outcome starts a fresh transaction.
     db.session.rollback()
     if message is None:
-        _finish(row_id, status=OutboxStatus.DROPPED, attempts=attempts)
         log.info("mail %s (%s) dropped: nothing to send any more", row_id, kind)
         return "dropped"
     try:
@@ -253,7 +261,6 @@ def _deliver_one(app: Flask, row_id: int) -> Literal["sent", "failed", "dropped"
         log.warning("mail %s (%s) not sent", row_id, kind, exc_info=True)
         _record_failure(app, row_id, attempts, exc)
         return "failed"
-    _finish(row_id, status=OutboxStatus.SENT, attempts=attempts + 1, sent_at=utcnow())
     return "sent"
 
 
@@ -272,11 +279,14 @@ def _compose(app: Flask, row: OutboxMessage) -> Message | None:
     return message
 
 
-def _finish(row_id: int, **values: Any) -> None:
+def _finish(row_ids: list[int], **values: Any) -> None:
+    """Record the outcome of attempts that went through (sent, or nothing left to send)."""
+    if not row_ids:
+        return
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(claimed_at=None, last_error=None, **values)
+        .where(OutboxMessage.id.in_(row_ids))
+        .values(claimed_at=None, last_error=None, attempts=OutboxMessage.attempts + 1, **values)
     )
     db.session.connection().execute(statement)
     db.session.commit()

@@ -81,12 +81,16 @@ class Sender:
             if app is None:
                 return
             poll = float(app.config.get("MAIL_POLL_SECONDS") or 5)
+            gather = float(app.config.get("MAIL_GATHER_SECONDS") or 0)
             self._wake.clear()
             result = deliver_due(app, BATCH)
             del app
             if result.total >= BATCH:
                 continue  # more may be due
-            self._wake.wait(poll)
+            if self._wake.wait(poll) and gather:
+                # Woken by a commit: let the mail of a burst of registrations gather, so one
+                # claim and one update serve many messages instead of two writes each.
+                self._stop.wait(gather)
 
 
 def sender_for(app: Flask) -> Sender:

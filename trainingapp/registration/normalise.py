@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 
@@ -46,6 +45,12 @@ class RegistrationInput:
     consent: bool = False
 
 
+@dataclass(frozen=True)
+class NormalisedInput(RegistrationInput):
+    """Input that :func:`normalise_input` found valid, in canonical form. Only that function makes
+    one; passing it again costs nothing (the public form normalises, then the service checks)."""
+
+
 def _bad_characters(text: str) -> bool:
     """Control characters and lone surrogates: never valid in a name, and NUL breaks PostgreSQL."""
     return any(unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in text)
@@ -63,7 +68,10 @@ def normalise_input(raw: RegistrationInput) -> tuple[RegistrationInput, dict[str
     """Return the normalised input and a message per invalid field (empty when all is well).
 
     Invalid fields keep what was typed (cleaned of stray spaces) so a form can show it again.
+    Valid input comes back as a :class:`NormalisedInput`.
     """
+    if isinstance(raw, NormalisedInput):
+        return raw, {}
     errors: dict[str, str] = {}
 
     full_name = normalise_name(raw.full_name)
@@ -132,8 +140,7 @@ def normalise_input(raw: RegistrationInput) -> tuple[RegistrationInput, dict[str
         else:
             birth_year = int(text)
 
-    result = replace(
-        raw,
+    result = (RegistrationInput if errors else NormalisedInput)(
         full_name=full_name,
         organization=organization,
         position=position,

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlalchemy import insert
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from ..common.dbtx import execute_write
 from ..common.text import fold
@@ -137,7 +137,14 @@ class Registered:
     over_capacity: bool = False
 
 
-_INSERT_REGISTRATION = insert(Registration.__table__)  # type: ignore[arg-type]
+# ON CONFLICT DO NOTHING instead of a savepoint around a plain INSERT: a clash on a unique key
+# (a phone or e-mail already registered by a caller without the lock, a check-in code already
+# drawn in the course) returns no row, and the transaction stays usable on PostgreSQL too.
+_TABLE: Any = Registration.__table__
+_INSERT_REGISTRATION = {
+    name: insert(_TABLE).on_conflict_do_nothing().returning(Registration.id)
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
 
 
 def insert_registration(
@@ -151,11 +158,11 @@ def insert_registration(
     over_capacity: bool = False,
     locale: str | None = None,
 ) -> Registered:
-    """Insert a registration inside a savepoint (one Core INSERT: this is the hot path).
+    """Insert a registration (one Core INSERT: this is the hot path).
 
-    The unique keys back the duplicate rule: an IntegrityError from a race the lock did not cover
-    (a caller without it, a double submit) becomes :class:`AlreadyRegistered`; one from a check-in
-    code already used in this course draws another code.
+    The unique keys back the duplicate rule: a clash from a race the lock did not cover (a
+    caller without it, a double submit) becomes :class:`AlreadyRegistered`; a check-in code
+    already used in this course draws another code.
     """
     now = utcnow()
     values: dict[str, Any] = {
@@ -172,20 +179,19 @@ def insert_registration(
         "updated_at": now,
         "status_changed_at": now,
     }
-    for attempt in range(5):
+    statement = _INSERT_REGISTRATION[db.session.connection().dialect.name]
+    for _attempt in range(5):
         values["checkin_code"] = new_checkin_code()
-        try:
-            with db.session.begin_nested():
-                result = execute_write(db.session, _INSERT_REGISTRATION, values)
+        new_id = execute_write(db.session, statement, values).scalar()
+        if new_id is not None:
             break
-        except IntegrityError:
-            duplicate = find_duplicate(event_id, clean_data.phone, clean_data.email)
-            if duplicate is not None:
-                raise duplicate from None
-            if attempt == 4:
-                raise
+        duplicate = find_duplicate(event_id, clean_data.phone, clean_data.email)
+        if duplicate is not None:
+            raise duplicate
+    else:
+        raise RuntimeError("no free check-in code or manage token after 5 draws")
     return Registered(
-        id=result.inserted_primary_key[0],
+        id=new_id,
         status=status,
         organization_id=organization_id,
         manage_token=values["manage_token"],
