@@ -109,6 +109,10 @@ ACCESS: dict[str, str] = {
     "attendance_manage.counts": EVENT_STAFF,
     "attendance_manage.walk_in": EVENT_STAFF,
     "attendance_manage.paper": EVENT_STAFF,
+    "attendance_offline.snapshot": EVENT_STAFF,
+    "attendance_offline.sync_queue": EVENT_STAFF,
+    "attendance_offline.manifest": EVENT_STAFF,
+    "attendance_offline.service_worker": ANY_ACCOUNT,
 }
 
 ACTORS = ("anonymous", "staff_other", "organizer_other", "staff", "organizer", "admin")

@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
 
     from .attendance.manage import attendance_bp
+    from .attendance.offline import offline_bp
     from .registrants.manage import registrants_bp
 
     app.register_blueprint(registrants_bp)
@@ -147,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(workspace_bp)
     app.register_blueprint(attendance_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(exports_bp)
 
     # Registers the composer of the "registration.*" mail kinds, in every process that may send.

@@ -35,11 +35,49 @@
     });
   }
 
+  // A short sound and vibration per kind of answer, so a second scan or a refusal is noticed
+  // without looking: one high beep (checked in), two middle ones (already), one low buzz (no).
+  var audio = null;
+  var FEEDBACK = {
+    ok: {tones: [[880, 0.12]], vibrate: [60]},
+    again: {tones: [[520, 0.1], [520, 0.1]], vibrate: [70, 60, 70]},
+    error: {tones: [[220, 0.35]], vibrate: [250]},
+    ask: {tones: [[440, 0.15]], vibrate: [40]}
+  };
+  function unlockAudio() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) {
+      try { audio = new Context(); } catch (e) { audio = null; }
+    }
+  }
+  document.addEventListener("pointerdown", unlockAudio, {once: true});
+  document.addEventListener("keydown", unlockAudio, {once: true});
+  function feedback(kind) {
+    var plan = FEEDBACK[kind];
+    if (!plan) { return; }
+    if (navigator.vibrate) { try { navigator.vibrate(plan.vibrate); } catch (e) { /* not allowed */ } }
+    if (!audio || audio.state === "closed") { return; }
+    var start = audio.currentTime;
+    plan.tones.forEach(function (tone) {
+      var oscillator = audio.createOscillator();
+      var gain = audio.createGain();
+      oscillator.frequency.value = tone[0];
+      gain.gain.value = 0.15;
+      oscillator.connect(gain);
+      gain.connect(audio.destination);
+      oscillator.start(start);
+      oscillator.stop(start + tone[1]);
+      start += tone[1] + 0.08;
+    });
+  }
+  window.checkinFeedback = feedback;
+
   function showResult(data) {
     if (data && data.html) {
       resultBox.innerHTML = data.html;
       var panel = resultBox.firstElementChild;
       if (panel && panel.scrollIntoView) { panel.scrollIntoView({block: "nearest"}); }
+      if (panel) { feedback(panel.getAttribute("data-feedback")); }
     }
     if (data) { setCounts(data.counts); }
   }
@@ -54,7 +92,10 @@
       headers: {"Accept": "application/json"},
       credentials: "same-origin"
     }).then(function (response) {
-      if (!response.ok && response.status !== 400) { throw new Error("HTTP " + response.status); }
+      // 400: the form was invalid; 409: the session is not today and needs a confirmation
+      if (!response.ok && response.status !== 400 && response.status !== 409) {
+        throw new Error("HTTP " + response.status);
+      }
       return response.json();
     }).then(function (data) {
       busy = false;
@@ -72,7 +113,9 @@
     if (!codeForm || !text) { return; }
     codeInput.value = String(text).trim().slice(0, 200);
     if (viaInput) { viaInput.value = via || ""; }
-    postForm(codeForm, function () {
+    postForm(codeForm, function (data) {
+      // An unknown code (or one waiting for the date confirmation) stays, to be corrected.
+      if (data.keep_code) { codeInput.select(); return; }
       codeInput.value = "";
       if (viaInput) { viaInput.value = ""; }
       if (!scanning) { codeInput.focus(); }
@@ -151,7 +194,6 @@
       // The same code held in front of the camera is sent once every 3 seconds at most.
       if (found && found.data && (found.data !== last.text || now - last.at > 3000)) {
         last = {text: found.data, at: now};
-        if (navigator.vibrate) { navigator.vibrate(80); }
         handlePayload(found.data, "camera");
       }
     }

@@ -116,7 +116,7 @@ def test_second_check_in_says_already_with_the_time(
     with app.test_request_context():
         from trainingapp.i18n import format_time
 
-        assert f"Already checked in at {format_time(row.checked_in_at)}" in data["html"]
+        assert f"Already checked in earlier, at {format_time(row.checked_in_at)}" in data["html"]
     # the same person in the afternoon is a new attendance
     assert _code(staff_client, desk, "AAA222", desk.afternoon_id).status_code == 303
     assert len(_rows(app, desk, "Nguyễn Văn An")) == 2

@@ -68,7 +68,7 @@ def test_two_devices_post_the_same_code_at_once(app: Flask, desk: Desk, round_: 
     for answer in answers:
         assert "Nguyễn Văn An" in answer["html"]
     already = next(a for a in answers if a["outcome"] == "already")
-    assert "Already checked in at" in already["html"]
+    assert "Already checked in earlier, at" in already["html"]
     rows = [r for r in _rows(app, desk.people["Nguyễn Văn An"]) if r.session_id == session_id]
     assert len(rows) == 1
 

@@ -36,6 +36,8 @@ class CodeForm(FlaskForm):
     session = HiddenField()
     #: "camera" when the QR scanner in the page filled the code in
     via = HiddenField()
+    #: the session's date (ISO) once the staff member confirmed checking in on another day
+    confirm_date = HiddenField()
     submit = SubmitField(_l("Check in"))
 
 
@@ -44,6 +46,8 @@ class SessionActionForm(FlaskForm):
 
     session = HiddenField()
     q = HiddenField()
+    #: as on :class:`CodeForm`: carried so the page keeps its date confirmation
+    confirm_date = HiddenField()
 
 
 class WalkInForm(RegistrationForm):

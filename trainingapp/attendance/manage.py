@@ -8,6 +8,8 @@ application/json`` and gets the rendered panel back, so the page never reloads a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint
@@ -26,6 +28,7 @@ from flask_login import current_user
 from ..auth.guard import guard_manage_blueprint
 from ..common.errors import DomainError
 from ..common.errors import show_on_form
+from ..common.time import local_today
 from ..events.models import EventSession
 from ..events.models import StaffRole
 from ..extensions import db
@@ -49,6 +52,8 @@ guard_manage_blueprint(attendance_bp)
 PAPER_PER_PAGE = 100
 #: flask session key of the last check-in result, shown once after the redirect
 RESULT_KEY = "checkin_result"
+#: the answer to a check-in for a session that is not today, sent without the confirmation
+CONFIRM_DATE = "confirm_date"
 MAX_IDS = 1000
 
 
@@ -73,31 +78,113 @@ def _wants_json() -> bool:
     )
 
 
-def _checkin_url(event_session: EventSession | None, q: str | None = None) -> str:
+def _not_today(event_session: EventSession) -> bool:
+    return event_session.date != local_today()
+
+
+def _confirmed_date(event_session: EventSession) -> str:
+    """The session's date (ISO) when the request carries the staff member's confirmation that they
+    check in for a session that is not today (``confirm_date``: the form of a POST, the address of
+    the page); else "". The confirmation names the date, so it holds for this session only, and
+    no longer once the session is moved to another day."""
+    if not _not_today(event_session):
+        return ""
+    source = request.form if request.method == "POST" else request.args
+    wanted = event_session.date.isoformat()
+    return wanted if source.get("confirm_date") == wanted else ""
+
+
+def _checkin_url(
+    event_session: EventSession | None, q: str | None = None, confirm_date: str | None = None
+) -> str:
+    """The check-in page; it keeps the request's date confirmation unless ``confirm_date`` is
+    given, so a whole morning of scans needs one confirmation, also without JavaScript."""
+    if confirm_date is None and event_session is not None:
+        confirm_date = _confirmed_date(event_session)
     return url_for(
         ".checkin",
         event_id=g.event.id,
         session=event_session.id if event_session else None,
         q=q or None,
+        confirm_date=confirm_date or None,
     )
 
 
-def _remember(result: CheckInResult) -> None:
-    browser_session[RESULT_KEY] = {
-        "outcome": result.outcome.value,
-        "registration_id": result.registration.id if result.registration else None,
-        "attendance_id": result.attendance.id if result.attendance else None,
-        "at": result.checked_in_at.isoformat() if result.checked_in_at else None,
-    }
+@dataclass
+class DateConfirmation:
+    """A check-in not recorded because its session is not today. The panel asks "Yes, check in
+    for 16/08?" with a form that posts the same check-in again, confirmed."""
+
+    #: the one-tap check-in's registration, or None for a typed or scanned code
+    registration_id: int | None
+    #: the posted fields to send again (session, code and via, or q)
+    fields: dict[str, str]
+
+    @property
+    def action(self) -> str:
+        if self.registration_id is None:
+            return url_for(".checkin_code", event_id=g.event.id)
+        return url_for(".checkin_one", event_id=g.event.id, registration_id=self.registration_id)
 
 
-def _recall() -> CheckInResult | None:
-    """The result stored by the last POST (one or two queries), forgotten once shown."""
-    from datetime import datetime
+@dataclass
+class Panel:
+    """What the result box shows: the outcome of a check-in, or the question about the date; and
+    the code that was typed or scanned, if any."""
 
+    result: CheckInResult | None = None
+    confirmation: DateConfirmation | None = None
+    tried_code: str = ""
+
+    @property
+    def kept_code(self) -> str:
+        """The code to leave in the input: one that checked nobody in (unknown, or waiting for
+        the date to be confirmed) stays, so it can be corrected or sent again."""
+        unknown = self.result is not None and self.result.outcome == Outcome.NOT_REGISTERED
+        return self.tried_code if unknown or self.confirmation is not None else ""
+
+
+def _remember(shown: Panel | CheckInResult) -> None:
+    panel = shown if isinstance(shown, Panel) else Panel(result=shown)
+    stored: dict[str, Any] = {"tried": panel.tried_code}
+    result = panel.result
+    if result is not None:
+        stored |= {
+            "outcome": result.outcome.value,
+            "registration_id": result.registration.id if result.registration else None,
+            "attendance_id": result.attendance.id if result.attendance else None,
+            "at": result.checked_in_at.isoformat() if result.checked_in_at else None,
+        }
+    if panel.confirmation is not None:
+        stored |= {
+            "outcome": CONFIRM_DATE,
+            "registration_id": panel.confirmation.registration_id,
+            "fields": panel.confirmation.fields,
+        }
+    browser_session[RESULT_KEY] = stored
+
+
+def _recall_confirmation(
+    stored: dict[str, Any], event_session: EventSession
+) -> DateConfirmation | None:
+    fields = stored.get("fields")
+    if not isinstance(fields, dict) or fields.get("session") != str(event_session.id):
+        return None
+    return DateConfirmation(
+        _int_arg(stored.get("registration_id")),
+        {str(key): str(value) for key, value in fields.items()},
+    )
+
+
+def _recall(event_session: EventSession) -> Panel | None:
+    """The panel stored by the last POST (one or two queries), forgotten once shown."""
     stored = browser_session.pop(RESULT_KEY, None)
     if not isinstance(stored, dict):
         return None
+    tried = str(stored.get("tried") or "")[:200]
+    if stored.get("outcome") == CONFIRM_DATE:
+        confirmation = _recall_confirmation(stored, event_session)
+        return Panel(confirmation=confirmation, tried_code=tried) if confirmation else None
     try:
         outcome = Outcome(str(stored.get("outcome")))
     except ValueError:
@@ -109,41 +196,91 @@ def _recall() -> CheckInResult | None:
     attendance_id = _int_arg(stored.get("attendance_id"))
     attendance = db.session.get(Attendance, attendance_id) if attendance_id else None
     at = stored.get("at")
-    return CheckInResult(
+    result = CheckInResult(
         outcome,
         registration,
         attendance,
         datetime.fromisoformat(at) if isinstance(at, str) else None,
     )
+    return Panel(result=result, tried_code=tried)
 
 
-def _render_result(result: CheckInResult, event_session: EventSession, q: str = "") -> str:
+def _render_result(panel: Panel, event_session: EventSession, q: str = "") -> str:
     return render_template(
         "attendance/_result.html",
-        result=result,
+        result=panel.result,
+        confirmation=panel.confirmation,
+        tried_code=panel.tried_code,
         event=g.event,
         event_session=event_session,
-        undo_form=SessionActionForm(session=event_session.id, q=q),
+        session_day=event_session.date.strftime("%d/%m"),
+        today=local_today(),
+        undo_form=SessionActionForm(
+            session=event_session.id, q=q, confirm_date=_confirmed_date(event_session)
+        ),
         can_decide=g.event_role == StaffRole.ORGANIZER,
     )
 
 
-def _respond(result: CheckInResult, event_session: EventSession, q: str = "") -> Any:
+def _respond(
+    result: CheckInResult, event_session: EventSession, q: str = "", tried_code: str = ""
+) -> Any:
     """JSON (panel HTML + counters) for the page's script, else remember and redirect."""
+    panel = Panel(result=result, tried_code=tried_code)
     if _wants_json():
         return jsonify(
             outcome=result.outcome.value,
             ok=result.ok,
             registration_id=result.registration.id if result.registration else None,
-            html=_render_result(result, event_session, q),
+            keep_code=bool(panel.kept_code),
+            html=_render_result(panel, event_session, q),
             counts=services.counters(g.event.id, event_session.id),
         )
-    _remember(result)
+    _remember(panel)
+    return redirect(_checkin_url(event_session, q), 303)
+
+
+def _ask_date(
+    event_session: EventSession,
+    registration_id: int | None,
+    fields: dict[str, str],
+    q: str = "",
+    tried_code: str = "",
+) -> Any:
+    """Answer a check-in for a session that is not today, sent without the confirmation: nothing
+    is recorded; the panel asks to confirm (409 for the page's script, else remember and
+    redirect)."""
+    confirmation = DateConfirmation(registration_id, {"session": str(event_session.id), **fields})
+    panel = Panel(confirmation=confirmation, tried_code=tried_code)
+    if _wants_json():
+        return jsonify(
+            outcome=CONFIRM_DATE,
+            ok=False,
+            session_date=event_session.date.isoformat(),
+            keep_code=bool(panel.kept_code),
+            html=_render_result(panel, event_session, q),
+        ), 409
+    _remember(panel)
     return redirect(_checkin_url(event_session, q), 303)
 
 
 def _form_session() -> EventSession | None:
     return services.session_of_course(g.event.id, _int_arg(request.form.get("session")))
+
+
+def _date_warning(event_session: EventSession | None, q: str) -> dict[str, Any] | None:
+    """The banner of a session that is not today: its date, and whether the page is confirmed."""
+    if event_session is None or not _not_today(event_session):
+        return None
+    iso = event_session.date.isoformat()
+    return {
+        "date": event_session.date,
+        "today": local_today(),
+        "day": event_session.date.strftime("%d/%m"),
+        "iso": iso,
+        "confirmed": bool(_confirmed_date(event_session)),
+        "confirm_url": _checkin_url(event_session, q, confirm_date=iso),
+    }
 
 
 # --- the check-in page --------------------------------------------------------------------------
@@ -155,8 +292,13 @@ def checkin(event_id: int) -> Any:
     event_session = _selected_session(sessions, request.args.get("session"))
     q = (request.args.get("q") or "").strip()[:100]
     results = services.search(event_id, event_session.id, q) if q and event_session else []
-    code_form = CodeForm(session=event_session.id if event_session else "")
-    result = _recall()
+    panel = _recall(event_session) if event_session else None
+    confirmed = _confirmed_date(event_session) if event_session else ""
+    code_form = CodeForm(
+        session=event_session.id if event_session else "",
+        confirm_date=confirmed,
+        code=panel.kept_code if panel else "",
+    )
     return render_template(
         "attendance/checkin.html",
         event=g.event,
@@ -166,8 +308,12 @@ def checkin(event_id: int) -> Any:
         searched=bool(q),
         results=results,
         code_form=code_form,
-        action_form=SessionActionForm(session=event_session.id if event_session else "", q=q),
-        result_html=_render_result(result, event_session, q) if result and event_session else "",
+        action_form=SessionActionForm(
+            session=event_session.id if event_session else "", q=q, confirm_date=confirmed
+        ),
+        confirmed_date=confirmed,
+        date_warning=_date_warning(event_session, q),
+        result_html=_render_result(panel, event_session, q) if panel and event_session else "",
         counts=services.counters(event_id, event_session.id) if event_session else None,
         status_labels=REGISTRATION_STATUS_LABELS,
     )
@@ -188,15 +334,18 @@ def checkin_code(event_id: int) -> Any:
             for message in errors:
                 flash(message, "warning")
         return redirect(_checkin_url(event_session), 303)
+    tried = (form.code.data or "").strip()
+    if _not_today(event_session) and not _confirmed_date(event_session):
+        return _ask_date(
+            event_session, None, {"code": tried, "via": form.via.data or ""}, tried_code=tried
+        )
     method = CheckInMethod.QR if form.via.data == "camera" else CheckInMethod.CODE
     try:
-        result = services.check_in_by_code(
-            event_id, event_session, form.code.data or "", method, current_user
-        )
+        result = services.check_in_by_code(event_id, event_session, tried, method, current_user)
     except services.SessionGone:
         abort(404)
     db.session.commit()
-    return _respond(result, event_session)
+    return _respond(result, event_session, tried_code=tried)
 
 
 @attendance_bp.post("/events/<int:event_id>/checkin/<int:registration_id>")
@@ -208,6 +357,8 @@ def checkin_one(event_id: int, registration_id: int) -> Any:
         flash(_("Choose a session first."), "warning")
         return redirect(url_for(".checkin", event_id=event_id), 303)
     q = (form.q.data or "")[:100]
+    if _not_today(event_session) and not _confirmed_date(event_session):
+        return _ask_date(event_session, registration_id, {"q": q}, q=q)
     try:
         result = services.check_in_by_id(
             event_id, event_session, registration_id, CheckInMethod.SEARCH, current_user

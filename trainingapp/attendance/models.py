@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from typing import Any
 
+from sqlalchemy import JSON
 from sqlalchemy import ForeignKey
+from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -54,3 +57,48 @@ class Attendance(Model):
     registration: Mapped[Registration] = relationship()
     session: Mapped[EventSession] = relationship()
     checked_in_by: Mapped[User | None] = relationship()
+
+
+class SyncOutcome(StrEnum):
+    """What became of one check-in a device queued while offline (see ``attendance.offline``)."""
+
+    CHECKED_IN = "checked_in"
+    #: someone (another device, another staff member) had checked the person in: one row, the
+    #: earlier of the two times
+    ALREADY = "already"
+    #: a walk-in whose phone or e-mail was already registered: that registration checked in
+    MERGED = "merged"
+    WALK_IN = "walk_in"
+    #: not checked in; staff should look (cancelled, waiting list, pending, rejected meanwhile)
+    REFUSED = "refused"
+    NOT_REGISTERED = "not_registered"
+    INVALID = "invalid"
+
+
+class SyncedCheckIn(Model):
+    """One item of a device's offline queue, kept once applied: its client-made id makes the
+    sync idempotent (a replay returns the stored answer and adds nothing)."""
+
+    __tablename__ = "checkin_sync_items"
+    __table_args__ = (
+        UniqueConstraint("event_id", "client_id"),
+        check_in("outcome", SyncOutcome),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(100), default="")
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_sessions.id", ondelete="SET NULL")
+    )
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL")
+    )
+    #: when the device recorded it (naive UTC), and when the server got it
+    queued_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[SyncOutcome] = mapped_column(EnumText(SyncOutcome))
+    #: the answer sent back (reason, times, the other device), replayed as it was
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

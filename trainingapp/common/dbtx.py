@@ -21,6 +21,8 @@ IMMEDIATE = "sqlite_begin_immediate"
 AnySession = Session | scoped_session[Any]
 #: ``session.info`` flag: the open transaction has written (flushed or run INSERT/UPDATE/DELETE)
 _WROTE = "dbtx_wrote"
+#: ``session.info`` flag: the open transaction was started by :func:`begin_write`
+_WRITER = "dbtx_writer"
 
 
 @event.listens_for(Session, "after_flush")
@@ -38,6 +40,7 @@ def _note_dml(state: Any) -> None:
 def _forget_writes(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
+        session.info.pop(_WRITER, None)
 
 
 def configure_engine(engine: Engine, busy_timeout: int) -> None:
@@ -100,7 +103,8 @@ def begin_write(session: AnySession) -> None:
 
     Call before the first query of a unit of work that counts and then inserts. If the session
     already has a transaction open, it must not hold unflushed or flushed changes: it is rolled
-    back (only reads are lost) so that the new one starts as a writer.
+    back (only reads are lost) so that the new one starts as a writer. Inside a transaction this
+    function started, it does nothing (a verb that locks may call another one that locks).
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -108,9 +112,12 @@ def begin_write(session: AnySession) -> None:
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return
+    if session.in_transaction() and session.info.get(_WRITER):
+        return
     if session.in_transaction():
         # Flushed writes are invisible in new/dirty/deleted; rolling them back would lose them.
         if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
             raise RuntimeError("begin_write() called with pending changes")
         session.rollback()
     session.connection(execution_options={IMMEDIATE: True})
+    session.info[_WRITER] = True

@@ -49,6 +49,8 @@ def staff(event_id: int) -> Any:
         .where(User.id != (event.created_by_id or -1))
         .order_by(User.email)
     ).all()
+    assigned = {a.user_id for a in assignments}
+    accounts = [user for user in accounts if user.id not in assigned]
     form = StaffForm()
     form.user_id.choices = [
         SelectChoice("", _("Choose…")),
@@ -68,7 +70,13 @@ def staff(event_id: int) -> Any:
             flash(_("The account has been assigned to this course."), "success")
             return redirect(url_for(".staff", event_id=event.id), 303)
     return render_template(
-        "manage/staff.html", event=event, assignments=assignments, creator=creator, form=form
+        "manage/staff.html",
+        event=event,
+        assignments=assignments,
+        creator=creator,
+        form=form,
+        nobody_to_add=not accounts,
+        can_create_accounts=current_user.role == Role.ADMIN,
     )
 
 

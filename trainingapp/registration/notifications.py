@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from email.header import Header
 from email.message import Message
+from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate
@@ -33,6 +34,7 @@ from ..mail.outbox import enqueue
 from .calendar import calendar_for
 from .models import Registration
 from .models import RegistrationStatus
+from .tokens import qr_png
 
 #: the composer prefix of this package's mail kinds: "registration.confirmed", ...
 PREFIX = "registration"
@@ -58,6 +60,9 @@ WITH_CALENDAR = {
     MailKind.APPROVED,
     MailKind.LINK,
 }
+
+#: kinds that show a confirmed registration its check-in QR code (``link`` too, when confirmed)
+WITH_QR = {MailKind.CONFIRMED, MailKind.PROMOTED, MailKind.APPROVED, MailKind.LINK}
 
 #: the mail that tells a new registration its status
 STATUS_KIND = {
@@ -149,16 +154,35 @@ def _boundary() -> str:
     return f"=_{uuid.uuid4().hex}"
 
 
+def _shows_qr(registration: Registration, kind: MailKind) -> bool:
+    """Whether the mail carries the check-in QR code: the registration is confirmed now (the
+    mail is composed when sent, so a confirmation cancelled meanwhile shows none)."""
+    return kind in WITH_QR and registration.status == RegistrationStatus.CONFIRMED
+
+
+def _png_width(png: bytes) -> int:
+    """The width in pixels from a PNG's IHDR chunk (signature, length, "IHDR", width)."""
+    return int.from_bytes(png[16:20], "big")
+
+
 def compose(registration: Registration, kind: MailKind, *, to: str | None = None) -> Message:
     """The message for ``kind`` in the current locale, as plain text and HTML, with the .ics of
-    the course attached. Needs a request context (absolute links)."""
+    the course attached. Needs a request context (absolute links).
+
+    A confirmed registration's HTML shows its check-in QR code as an inline PNG (mail clients
+    show no inline SVG): ``multipart/related`` holds the HTML and the image it references by
+    Content-ID, in place of the bare HTML part of ``multipart/alternative``."""
     event = registration.event
     manage_url = url_for("registration.manage", token=registration.manage_token, _external=True)
+    png = qr_png(registration.checkin_code) if _shows_qr(registration, kind) else None
+    qr_cid = f"qr-{uuid.uuid4().hex}@trainingapp" if png is not None else None
     context: dict[str, Any] = {
         "registration": registration,
         "event": event,
         "kind": kind.value,
         "manage_url": manage_url,
+        "qr_cid": qr_cid,
+        "qr_width": _png_width(png) if png is not None else None,
     }
     text = render_template("mail/registration.txt", **context)
     html = render_template("mail/registration.html", **context)
@@ -175,7 +199,19 @@ def compose(registration: Registration, kind: MailKind, *, to: str | None = None
     message["Content-Language"] = str(get_locale())
     body = MIMEMultipart("alternative", boundary=_boundary())
     body.attach(MIMEText(text, "plain", "utf-8"))
-    body.attach(MIMEText(html, "html", "utf-8"))
+    html_part = MIMEText(html, "html", "utf-8")
+    if png is None:
+        body.attach(html_part)
+    else:
+        related = MIMEMultipart("related", boundary=_boundary(), type="text/html")
+        related.attach(html_part)
+        image = MIMEImage(png, "png")
+        image["Content-ID"] = f"<{qr_cid}>"
+        image.add_header(
+            "Content-Disposition", "inline", filename=f"qr-{registration.checkin_code}.png"
+        )
+        related.attach(image)
+        body.attach(related)
     message.attach(body)
     if kind in WITH_CALENDAR:
         ics = MIMEText(calendar_for(event, url=manage_url), "calendar", "utf-8")

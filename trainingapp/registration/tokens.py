@@ -16,6 +16,12 @@ A submission without the nonce gets a random token (:func:`manage_token_for`).
 QR payload: the check-in code itself (6 characters from ``CHECKIN_ALPHABET``, unique within the
 course), no URL. The check-in page of a course reads it as typed text: upper-case it, drop spaces
 and dashes, and look it up in that course.
+
+QR symbol: always a standard QR code (SPEC rule 5), never Micro QR: for a 6-character code
+``segno.make`` would pick a Micro QR symbol (M3), which jsQR (the check-in page's scanner) and
+most phone camera apps cannot read. Error correction at least M (segno raises it to the highest
+level the same version holds, H for a 6-character code), with the standard quiet zone of
+4 modules.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import secrets
 from collections.abc import MutableMapping
 from typing import Any
@@ -31,6 +38,12 @@ import segno
 from markupsafe import Markup
 
 SESSION_KEY = "registration_nonce"
+
+#: the quiet zone around the QR symbol, in modules (4 is the standard's minimum)
+QR_BORDER = 4
+#: pixels per module of the PNG: a 6-character code is a version 1 symbol, 21 modules plus the
+#: quiet zone make 29, so 232 px: sharp for a phone camera from a screen or a print-out
+QR_PNG_SCALE = 8
 
 
 def existing_nonce(session: MutableMapping[str, Any]) -> str | None:
@@ -82,10 +95,31 @@ def parse_checkin_payload(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
+def checkin_qr(checkin_code: str) -> segno.QRCode:
+    """The standard (never Micro) QR symbol of the check-in code, error correction M or better."""
+    return segno.make_qr(checkin_payload(checkin_code), error="m")
+
+
 def qr_svg(checkin_code: str, title: str = "") -> Markup:
-    """The QR code of the check-in code as inline SVG (scales with its container)."""
-    code = segno.make(checkin_payload(checkin_code), error="m")
-    svg = code.svg_inline(
-        scale=1, border=2, omitsize=True, svgclass="qr-code", title=title or checkin_code
+    """The QR code of the check-in code as inline SVG (scales with its container), black on an
+    explicit white background so the quiet zone stays light on any page colour."""
+    svg = checkin_qr(checkin_code).svg_inline(
+        scale=1,
+        border=QR_BORDER,
+        omitsize=True,
+        dark="#000",
+        light="#fff",
+        svgclass="qr-code",
+        title=title or checkin_code,
     )
     return Markup(svg)  # noqa: S704  (segno's own output, no user input but the code)
+
+
+def qr_png(checkin_code: str, scale: int = QR_PNG_SCALE) -> bytes:
+    """The QR code of the check-in code as a PNG of ``scale`` pixels per module (for mail, where
+    clients show no inline SVG, and for saving to a phone's gallery)."""
+    out = io.BytesIO()
+    checkin_qr(checkin_code).save(
+        out, kind="png", scale=scale, border=QR_BORDER, dark="#000", light="#fff"
+    )
+    return out.getvalue()

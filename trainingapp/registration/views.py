@@ -1,4 +1,5 @@
-"""Public registration: the form, the participant's own page (/r/<token>), its calendar and cancel."""
+"""Public registration: the form, the participant's own page (/r/<token>), its calendar, QR image
+and cancel."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ from .notifications import MailKind
 from .notifications import queue_mail
 from .tokens import existing_nonce
 from .tokens import manage_token_for
+from .tokens import qr_png
 from .tokens import qr_svg
 from .tokens import same_token
 from .tokens import session_nonce
@@ -189,6 +191,11 @@ def _can_cancel(registration: Registration) -> bool:
     return registration.status in ACTIVE and registration.event.end_date >= local_today()
 
 
+def _qr_filename(registration: Registration) -> str:
+    """The name the QR image is saved under (course slug and check-in code: ASCII only)."""
+    return f"{registration.event.slug}-{registration.checkin_code}.png"
+
+
 @bp.get("/r/<token>")
 def manage(token: str) -> Any:
     registration = _by_token(token)
@@ -204,6 +211,7 @@ def manage(token: str) -> Any:
             registration=registration,
             event=event,
             qr=qr,
+            qr_filename=_qr_filename(registration) if qr is not None else None,
             can_cancel=_can_cancel(registration),
             register_again_form=(
                 RegisterAgainForm()
@@ -213,6 +221,19 @@ def manage(token: str) -> Any:
         )
     )
     return _no_store(response)
+
+
+@bp.get("/r/<token>/qr.png")
+def qr_image(token: str) -> Any:
+    """The check-in QR code as a PNG, for the phone's gallery; only while confirmed."""
+    registration = _by_token(token)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        abort(404)
+    response = make_response(qr_png(registration.checkin_code))
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Content-Disposition"] = f'inline; filename="{_qr_filename(registration)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/r/<token>/calendar.ics")
