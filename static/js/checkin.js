@@ -83,8 +83,11 @@
   }
 
   // POST a form with fetch; on any network or server trouble fall back to a normal submit.
+  // With the network gone, checkin-offline.js decides against its copy of the course.
   function postForm(form, onDone) {
     if (busy) { return; }
+    var offline = window.checkinOffline;
+    if (offline && offline.isOffline() && offline.submit(form)) { return; }
     busy = true;
     fetch(form.action, {
       method: "POST",
@@ -101,9 +104,11 @@
       busy = false;
       if (data.outcome === "invalid") { return; }
       showResult(data);
+      if (data.ok) { document.dispatchEvent(new CustomEvent("checkin:recorded")); }
       if (onDone) { onDone(data); }
     }).catch(function () {
       busy = false;
+      if (offline && offline.submit(form, true)) { return; }
       form.submit();
     });
   }

@@ -35,6 +35,7 @@ from ..extensions import db
 from ..registration.errors import AlreadyRegistered
 from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..registration.models import Registration
+from . import offline
 from . import services
 from .forms import CodeForm
 from .forms import PaperForm
@@ -316,6 +317,7 @@ def checkin(event_id: int) -> Any:
         result_html=_render_result(panel, event_session, q) if panel and event_session else "",
         counts=services.counters(event_id, event_session.id) if event_session else None,
         status_labels=REGISTRATION_STATUS_LABELS,
+        offline_strings=offline.page_strings() if event_session else None,
     )
 
 

@@ -26,6 +26,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..auth.guard import guard_manage_blueprint
 from ..extensions import db
+from ..registration.labels import STATUS_LABELS
 from . import services
 from . import sync
 
@@ -46,6 +47,47 @@ def _private_json(data: Any) -> Any:
     response.vary.add("Accept-Encoding")
     response.vary.add("Cookie")
     return response
+
+
+def page_strings() -> dict[str, Any]:
+    """What ``checkin-offline.js`` says, in the page's language (``%(name)s`` filled by it)."""
+    return {
+        "device_default": _("Device"),
+        "online": _("Online"),
+        "offline": _("Offline: check-ins are saved on this device"),
+        "waiting_one": _("%(count)s check-in waiting to be sent"),
+        "waiting_other": _("%(count)s check-ins waiting to be sent"),
+        "nothing_waiting": _("Nothing waiting to be sent"),
+        "snapshot_at": _("List of participants saved on this device at %(time)s"),
+        "no_snapshot": _("No list of participants saved on this device yet"),
+        "dismiss": _("Dismiss"),
+        "conflict_already": _(
+            "Also checked in by %(other)s: one check-in kept, at the earlier time %(time)s."
+        ),
+        "conflict_refused": _("Not checked in: the registration is now “%(status)s”."),
+        "conflict_merged": _(
+            "Walk-in: this phone or e-mail was already registered; that registration was "
+            "checked in, no second one was made."
+        ),
+        "conflict_unknown": _("Not checked in: the code %(code)s is not registered."),
+        "conflict_invalid": _("Not recorded:"),
+        "statuses": {status.value: str(label) for status, label in STATUS_LABELS.items()},
+        "not_today": _("This session is not today"),
+        "not_today_detail": _("This session takes place on %(date)s. Check in anyway?"),
+        "yes_check_in": _("Yes, check in"),
+        "not_registered": _("Not registered for this course"),
+        "not_registered_detail": _(
+            "The code is unknown or belongs to another course. Check what was typed, search by "
+            "name or phone, or register a walk-in."
+        ),
+        "code": _("Code"),
+        "already": _("Already checked in earlier, at %(time)s"),
+        "checked_in_offline": _("Checked in (offline)"),
+        "will_send": _("Saved on this device; sent when the network returns."),
+        "walk_in_queued": _("Walk-in saved (offline)"),
+        "no_match": _("No registration of this course matches “%(q)s”."),
+        "check_in": _("Check in"),
+    }
 
 
 @offline_bp.get("/events/<int:event_id>/checkin/snapshot.json")

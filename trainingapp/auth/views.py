@@ -70,4 +70,7 @@ def logout() -> Any:
     db.session.commit()
     logout_user()
     flash(_("You have signed out."), "success")
-    return redirect(url_for("events.index"), 303)
+    response = redirect(url_for("events.index"), 303)
+    # The offline check-in's copy of participants (IndexedDB) and pages (service worker cache).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
