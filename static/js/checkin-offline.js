@@ -23,6 +23,7 @@
   var CHUNK = 500;
   var REFRESH_MS = 60000;
   var lang = document.documentElement.lang || "vi";
+  var SNAPSHOT_FORMAT = 2;  // attendance/sync.py: a stored copy in another format is not used
 
   var banner = document.getElementById("offline-banner");
   var review = document.getElementById("sync-review");
@@ -96,15 +97,25 @@
   }
 
   // --- the snapshot ------------------------------------------------------------------------
+  // The server sends registrants column by column; the page works with one array per person:
+  // [id, code, name, folded name, unit id, status index].
   function index(data) {
-    var byCode = {}, byId = {}, attended = {};
-    data.registrants.forEach(function (r) { byCode[r[1]] = r; byId[r[0]] = r; });
+    var byCode = {}, byId = {}, attended = {}, rows = [];
+    var c = data.registrants;
+    for (var i = 0; i < c.id.length; i++) {
+      var r = [c.id[i], c.code[i], c.name[i], c.fold[i], c.unit[i], c.status[i]];
+      rows.push(r);
+      byCode[r[1]] = r;
+      byId[r[0]] = r;
+    }
     Object.keys(data.attendance).forEach(function (sid) {
       attended[sid] = {};
       data.attendance[sid].forEach(function (pair) { attended[sid][pair[0]] = pair[1]; });
     });
-    data.byCode = byCode; data.byId = byId; data.attended = attended;
-    return data;
+    return {
+      taken_at: data.taken_at, statuses: data.statuses, sessions: data.sessions, units: data.units,
+      rows: rows, byCode: byCode, byId: byId, attended: attended
+    };
   }
   function queuedAt(registrationId, sessionId) {
     for (var i = 0; i < queue.length; i++) {
@@ -171,7 +182,7 @@
   function offlineCounters() {
     var confirmed = snap.statuses.indexOf("confirmed");
     var counted = 0;
-    snap.registrants.forEach(function (r) { if (r[5] === confirmed && attendedAt(r)) { counted += 1; } });
+    snap.rows.forEach(function (r) { if (r[5] === confirmed && attendedAt(r)) { counted += 1; } });
     var el = root.querySelector("[data-counter=checked_in]");
     if (el) { el.textContent = counted.toLocaleString(lang); }
   }
@@ -325,7 +336,7 @@
   function search(term) {
     var words = fold(term).split(" ").filter(Boolean);
     var code = codeOf(term);
-    var found = snap.registrants.filter(function (r) {
+    var found = snap.rows.filter(function (r) {
       if (code && r[1] === code) { return true; }
       if (!words.length) { return false; }
       var unit = snap.units[r[4]];
@@ -543,7 +554,7 @@
     allOf("queue"),
     allOf("review")
   ]).then(function (loaded) {
-    if (loaded[0] && !snap) { snap = index(loaded[0]); }
+    if (loaded[0] && loaded[0].format === SNAPSHOT_FORMAT && !snap) { snap = index(loaded[0]); }
     queue = (loaded[1] || []).sort(function (a, b) { return a.at - b.at; });
     reviewItems = loaded[2] || [];
     render();

@@ -94,7 +94,15 @@ def test_snapshot_holds_what_the_door_needs_and_no_contact_details(
     data = response.get_json()
     assert data["format"] == sync.SNAPSHOT_FORMAT
     assert [s["id"] for s in data["sessions"]] == [desk.morning_id, desk.afternoon_id]
-    by_code = {row[1]: row for row in data["registrants"]}
+    columns = data["registrants"]
+    assert sorted(columns) == ["code", "fold", "id", "name", "status", "unit"]
+    by_code = {
+        row[1]: row
+        for row in zip(
+            *(columns[key] for key in ("id", "code", "name", "fold", "unit", "status")),
+            strict=True,
+        )
+    }
     assert set(by_code) == set(desk.codes.values()) - {"ZZZ999"}  # not the other course's
     an = by_code["AAA222"]
     assert an[2] == "Nguyễn Văn An"

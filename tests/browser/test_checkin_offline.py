@@ -42,7 +42,7 @@ async (eventId) => {
     get.onsuccess = () => resolve(get.result);
   });
   db.close();
-  return found ? found.registrants.length : 0;
+  return found ? found.registrants.id.length : 0;
 }
 """
 

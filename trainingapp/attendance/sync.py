@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from ..auth.models import User
 
 #: the snapshot's format; a page that finds another one takes a new snapshot
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 #: the most items one sync request may carry (the page sends its queue in pieces of this size)
 MAX_ITEMS = 500
 #: a device clock this far ahead of the server's is not trusted: the server's time is used
@@ -70,8 +70,8 @@ def _epoch_ms(moment: datetime) -> int:
 def snapshot(event_id: int) -> dict[str, Any]:
     """What a device needs to check people in without the network (four queries, no ORM rows).
 
-    Compact on purpose (10,000 registrants must travel in well under 1 MB compressed): one
-    array per registrant ``[id, code, name, folded name, unit id, status index]``, units once,
+    Compact on purpose (10,000 registrants must travel in well under 1 MB compressed): the
+    registrants column by column (:func:`_columns`), units once,
     attendance as ``{session id: [[registration id, time in ms], ...]}``. Contact details are
     not in it: the door needs names, not phones.
     """
@@ -124,18 +124,25 @@ def snapshot(event_id: int) -> dict[str, Any]:
             for s in sessions
         ],
         "units": {str(unit.id): [unit.name, unit.name_key] for unit in units},
-        "registrants": [
-            [
-                r.id,
-                r.checkin_code,
-                r.full_name,
-                r.search_name,
-                r.organization_id,
-                status_index[r.status],
-            ]
-            for r in registrants
-        ],
+        "registrants": _columns(registrants, status_index),
         "attendance": attendance,
+    }
+
+
+def _columns(rows: Any, status_index: dict[Any, int]) -> dict[str, list[Any]]:
+    """The registrants as one list per field (``id``, ``code``, ``name``, ``fold``, ``unit``,
+    ``status``): ten thousand small lists would cost more in the garbage collector than the
+    queries themselves."""
+    ids, codes, names, folds, units, statuses = (
+        (list(column) for column in zip(*rows, strict=True)) if rows else ([] for _ in range(6))
+    )
+    return {
+        "id": ids,
+        "code": codes,
+        "name": names,
+        "fold": folds,
+        "unit": units,
+        "status": [status_index[status] for status in statuses],
     }
 
 
