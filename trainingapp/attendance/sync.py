@@ -76,7 +76,10 @@ def snapshot(event_id: int) -> dict[str, Any]:
     not in it: the door needs names, not phones.
     """
     sessions = course_sessions(event_id)
-    registrants = db.session.execute(
+    # Core rows on the session's connection: the ORM's result processing costs more than the
+    # queries for 10,000 rows of plain columns.
+    connection = db.session.connection()
+    registrants = connection.execute(
         select(
             Registration.id,
             Registration.checkin_code,
@@ -88,7 +91,7 @@ def snapshot(event_id: int) -> dict[str, Any]:
         .where(Registration.event_id == event_id, Registration.anonymised_at.is_(None))
         .order_by(Registration.sort_key, Registration.id)
     ).all()
-    units = db.session.execute(
+    units = connection.execute(
         select(Organization.id, Organization.name, Organization.name_key).where(
             Organization.id.in_(
                 select(Registration.organization_id)
@@ -99,7 +102,7 @@ def snapshot(event_id: int) -> dict[str, Any]:
         )
     ).all()
     attendance: dict[str, list[list[int]]] = {str(s.id): [] for s in sessions}
-    for session_id, registration_id, checked_in_at in db.session.execute(
+    for session_id, registration_id, checked_in_at in connection.execute(
         select(Attendance.session_id, Attendance.registration_id, Attendance.checked_in_at)
         .join(EventSession, EventSession.id == Attendance.session_id)
         .where(EventSession.event_id == event_id)
