@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint
@@ -17,7 +18,6 @@ from flask import current_app
 from flask import g
 from flask import jsonify
 from flask import request
-from flask import send_from_directory
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -154,7 +154,9 @@ def manifest(event_id: int) -> Any:
 def service_worker() -> Any:
     """The service worker, served from /manage/ so that its scope covers every course's check-in
     page (a script under /static/ could only control /static/)."""
-    response = send_from_directory(current_app.static_folder or "static", "js/checkin-sw.js")
+    # Read whole (a few kB): a streamed file would stay open until the client closes it.
+    script = Path(current_app.static_folder or "static", "js", "checkin-sw.js").read_bytes()
+    response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/manage/"
     return response
