@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.attendance.world import PASSWORD
 from tests.attendance.world import build_desk
+from tests.browser.test_checkin import _login
 from tests.factories import make_registration
 from trainingapp.attendance.models import Attendance
 from trainingapp.attendance.models import CheckInMethod
@@ -78,14 +78,6 @@ def _shoot(page, name: str) -> None:
     if os.environ.get("TRAININGAPP_SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / name), full_page=True)
-
-
-def _login(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.press("input[name=password]", "Enter")
-    page.wait_for_url("**/manage/**")
 
 
 def _add_people(app, event_id: int) -> dict[str, str]:
