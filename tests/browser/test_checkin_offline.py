@@ -297,37 +297,3 @@ def test_two_phones_offline_make_one_attendance_and_one_conflict(live_server, ne
     conflict.locator("button").click()
     assert second.locator("#sync-review").is_hidden()
     assert json.dumps(second.evaluate(QUEUED)) == "[]"
-
-
-def test_signing_out_deletes_the_copy_on_the_device(live_server, new_page):
-    app = live_server.app
-    desk = build_desk(app)
-    page = new_page(**PHONE)
-    _login(page, desk.staff_email)
-    _open_desk(page, desk)
-    # a check-in waiting to be sent: signing out asks first, and "no" keeps everything
-    page.context.set_offline(True)
-    page.fill("#code", "AAA222")
-    page.press("#code", "Enter")
-    page.locator("#checkin-result [data-outcome=queued]").wait_for()
-    page.route("**/checkin/sync", lambda route: route.abort())  # the queue cannot leave yet
-    page.context.set_offline(False)
-    asked: list[str] = []
-
-    def dismiss(dialog) -> None:
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
-    page.locator(".navbar-toggler").click()
-    page.locator("#logout-form button").click()
-    _until(lambda: bool(asked))
-    assert "1" in asked[0]
-    assert "sẽ bị mất" in asked[0]
-    assert "/checkin" in page.url  # still signed in, still on the desk
-    assert page.evaluate(SNAPSHOT_STORED, desk.event_id) > 0
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("#logout-form button").click()
-    page.wait_for_url("**/")
-    assert page.evaluate("async () => (await indexedDB.databases()).map((d) => d.name)") == []
-    assert page.evaluate("async () => (await caches.keys()).length") == 0
