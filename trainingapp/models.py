@@ -10,6 +10,7 @@ from .events.models import Quota
 from .events.models import Topic
 from .lecturers.models import Lecturer
 from .mail.models import OutboxMessage
+from .nominations.models import Invitation
 from .organizations.models import Organization
 from .registration.models import Registration
 
@@ -19,6 +20,7 @@ __all__ = [
     "Event",
     "EventSession",
     "EventStaff",
+    "Invitation",
     "Lecturer",
     "Organization",
     "OutboxMessage",

@@ -29,6 +29,7 @@ _RULE_COLUMNS = (
     Event.capacity,
     Event.approval_required,
     Event.waitlist_enabled,
+    Event.nominations_close_at,
 )
 # Built once with bind parameters: on the registration hot path building a statement costs
 # more than running it.
@@ -48,7 +49,7 @@ class CourseGone(LookupError):  # noqa: N818  (a refusal, like EventFull)
 def lock_course(event_id: int | None = None, *, public_slug: str | None = None) -> Any:
     """Start the writer transaction and lock the course; returns its rule columns (``id``,
     ``status``, ``start_date``, registration window, ``capacity``, ``approval_required``,
-    ``waitlist_enabled``). Raises :class:`CourseGone` for an unknown course.
+    ``waitlist_enabled``, ``nominations_close_at``). Raises :class:`CourseGone` for an unknown course.
 
     Call before the first query of the unit of work: a transaction that already read (but did
     not write) is started again as a writer (``common.dbtx.begin_write``).

@@ -82,6 +82,11 @@ class Event(Model):
     capacity: Mapped[int]
     waitlist_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: until this instant (naive UTC) the quota seats of invited units are held for them;
+    #: None: quotas only cap a unit, nothing is held
+    nominations_close_at: Mapped[datetime | None]
+    #: when the unused held seats went to the waiting list (after the deadline), once
+    held_seats_released_at: Mapped[datetime | None]
     status: Mapped[EventStatus] = mapped_column(EnumText(EventStatus), default=EventStatus.DRAFT)
     cloned_from_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -58,6 +58,10 @@ class Organization(Model):
     )
     #: typed in by a participant and not yet reviewed by staff
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the unit's contact (đầu mối) for invitations, remembered for the next course
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organization | None] = relationship(

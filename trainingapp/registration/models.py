@@ -38,6 +38,8 @@ class RegistrationSource(StrEnum):
     ONLINE = "online"
     IMPORT = "import"
     WALK_IN = "walk_in"
+    #: put forward by the unit's contact on its invitation link (``/n/<token>``)
+    NOMINATION = "nomination"
 
 
 class Gender(StrEnum):

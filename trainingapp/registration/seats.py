@@ -5,18 +5,28 @@ Every path that gives or moves a seat asks :func:`decide`: online registration, 
 imports, approval, staff confirmation, waiting-list promotion, registering again and a staff
 edit that moves a confirmed participant to another unit. The numbers are only true while the
 caller holds the course lock (``events.locking.lock_course``), until it commits.
+
+Held seats: until a course's nomination deadline (``Event.nominations_close_at``) the unused
+seats of every unit's quota are held for that unit, so nobody else gets them; from the deadline
+on they are everybody's (``nominations.services.release_held_seats`` then fills them from the
+waiting list). A course without a deadline holds nothing: its quotas only cap a unit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from typing import Protocol
 
+from sqlalchemy import Integer
 from sqlalchemy import bindparam
+from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import select
 
 from ..common.text import fold
+from ..common.time import utcnow
 from ..events.models import Quota
 from ..extensions import db
 from ..organizations.models import Organization
@@ -36,6 +46,14 @@ class SeatRules(Protocol):
     def approval_required(self) -> bool: ...
     @property
     def waitlist_enabled(self) -> bool: ...
+    @property
+    def nominations_close_at(self) -> datetime | None: ...
+
+
+def holds_seats(rules: SeatRules, now: datetime | None = None) -> bool:
+    """Whether the unused quota seats of invited units are still held for them."""
+    closes = rules.nominations_close_at
+    return closes is not None and (now or utcnow()) < closes
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,7 @@ class Seats:
 
     def __init__(self, rules: SeatRules) -> None:
         self.capacity = rules.capacity
+        self.holding = holds_seats(rules)
         rows = db.session.execute(
             select(Registration.organization_id, func.count(Registration.id))
             .where(
@@ -117,9 +136,18 @@ class Seats:
                 select(Quota.organization_id, Quota.seats).where(Quota.event_id == rules.id)
             ).all()
         }
+        self._count_held()
+
+    def _unused(self, organization_id: int | None) -> int:
+        quota = self.quotas.get(organization_id) if organization_id is not None else None
+        return 0 if quota is None else max(quota - self.per_unit.get(organization_id, 0), 0)
+
+    def _count_held(self) -> None:
+        self.held = sum(self._unused(org) for org in self.quotas) if self.holding else 0
 
     @property
     def course_full(self) -> bool:
+        """No seat for anybody, held or not."""
         return self.total >= self.capacity
 
     def unit_has_room(self, organization_id: int | None) -> bool:
@@ -128,10 +156,14 @@ class Seats:
         return quota is None or self.per_unit.get(organization_id, 0) < quota
 
     def fits(self, organization_id: int | None) -> bool:
-        """A free seat in the course and in the unit's quota (a unit without one: course only)."""
-        return not self.course_full and self.unit_has_room(organization_id)
+        """A free seat in the course that is not held for another unit, and in the unit's quota
+        (a unit without one: the course only)."""
+        held_for_others = self.held - (self._unused(organization_id) if self.holding else 0)
+        return self.total + held_for_others < self.capacity and self.unit_has_room(organization_id)
 
     def take(self, organization_id: int | None) -> None:
+        if self.holding and self._unused(organization_id) > 0:
+            self.held -= 1
         self.total += 1
         self.per_unit[organization_id] = self.per_unit.get(organization_id, 0) + 1
 
@@ -139,6 +171,7 @@ class Seats:
         """A confirmed registration changed unit (the course total stays)."""
         self.per_unit[from_unit] = self.per_unit.get(from_unit, 1) - 1
         self.per_unit[to_unit] = self.per_unit.get(to_unit, 0) + 1
+        self._count_held()
 
 
 _CONFIRMED = (Registration.event_id == bindparam("event_id")) & (
@@ -167,17 +200,61 @@ _SEATS_TAKEN = select(
 )
 
 
+def _unused_quota_seats(*, except_unit: bool) -> Any:
+    """Seats of the course's quotas not yet taken by their unit's confirmed registrations
+    (optionally leaving out the unit ``organization_id``): what is held while nominating."""
+    taken = (
+        select(func.count())
+        .where(_CONFIRMED, Registration.organization_id == Quota.organization_id)
+        .correlate(Quota)
+        .scalar_subquery()
+    )
+    where = [Quota.event_id == bindparam("event_id")]
+    if except_unit:
+        # A NULL unit (none typed) is no quota's: coalesce to an id no row has.
+        where.append(
+            Quota.organization_id != func.coalesce(bindparam("organization_id", type_=Integer), 0)
+        )
+    return (
+        select(
+            func.coalesce(func.sum(case((Quota.seats > taken, Quota.seats - taken), else_=0)), 0)
+        )
+        .where(*where)
+        .scalar_subquery()
+    )
+
+
+#: :data:`_SEATS_TAKEN` and the seats held for the other invited units (before the deadline)
+_SEATS_TAKEN_HELD = _SEATS_TAKEN.add_columns(
+    _unused_quota_seats(except_unit=True).label("held_for_others")
+)
+_HELD = select(_unused_quota_seats(except_unit=False))
+
+
 def has_seat(rules: SeatRules, organization_id: int | None) -> bool:
-    """One query: a free seat in the course and in the unit's quota (a unit without one: course
-    only), for a single registration (the hot path). The caller holds the course lock."""
+    """One query: a free seat in the course that is not held for another unit, and in the
+    unit's quota (a unit without one: course only), for a single registration (the hot path).
+    The caller holds the course lock."""
+    holding = holds_seats(rules)
     seats = (
         db.session.connection()
-        .execute(_SEATS_TAKEN, {"event_id": rules.id, "organization_id": organization_id})
+        .execute(
+            _SEATS_TAKEN_HELD if holding else _SEATS_TAKEN,
+            {"event_id": rules.id, "organization_id": organization_id},
+        )
         .one()
     )
-    if seats.total >= rules.capacity:
+    held_for_others = seats.held_for_others if holding else 0
+    if seats.total + held_for_others >= rules.capacity:
         return False
     return organization_id is None or seats.quota is None or seats.of_unit < seats.quota
+
+
+def held_seats(rules: SeatRules) -> int:
+    """Seats held for invited units right now (0 after the deadline or without one)."""
+    if not holds_seats(rules):
+        return 0
+    return int(db.session.connection().execute(_HELD, {"event_id": rules.id}).scalar() or 0)
 
 
 # --- figures for pages (no lock: a snapshot) ------------------------------------------------
@@ -197,7 +274,9 @@ def count_confirmed(event_id: int) -> int:
 
 
 def seats_left(rules: SeatRules) -> int:
-    return max(rules.capacity - count_confirmed(rules.id), 0)
+    """Seats anybody may still take: the course's free seats less those held for invited units
+    until their nomination deadline."""
+    return max(rules.capacity - count_confirmed(rules.id) - held_seats(rules), 0)
 
 
 def confirmed_in_unit(event_id: int, organization_id: int) -> int:
