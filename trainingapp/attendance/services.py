@@ -33,6 +33,7 @@ from ..common.time import utcnow
 from ..events import agenda
 from ..events.locking import lock_course
 from ..events.models import EventSession
+from ..events.rescheduling import session_move_guard
 from ..events.services import EventError
 from ..extensions import db
 from ..registration.listing import checkin_search_query
@@ -488,6 +489,28 @@ def attendance_by_session(event_id: int) -> dict[int, int]:
         .group_by(EventSession.id)
     )
     return {session_id: count for session_id, count in rows}
+
+
+@session_move_guard
+def _no_move_once_attendance_taken(event_id: int) -> Any:
+    """Refuse moving a course's sessions (``events.rescheduling``) once attendance has been
+    taken in any of them: the signed list keeps the day it was signed. Runs under the lock."""
+    taken = list(
+        db.session.scalars(
+            select(EventSession.name)
+            .where(
+                EventSession.event_id == event_id,
+                select(Attendance.id).where(Attendance.session_id == EventSession.id).exists(),
+            )
+            .order_by(EventSession.date, EventSession.start_time, EventSession.position)
+        )
+    )
+    if not taken:
+        return None
+    return _l(
+        "Attendance has already been taken in %(sessions)s; the sessions cannot be moved.",
+        sessions=", ".join(f"“{name}”" for name in taken),
+    )
 
 
 def delete_session(actor: User | None, event_session: EventSession) -> None:

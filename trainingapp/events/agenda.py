@@ -20,6 +20,7 @@ from ..common.text import clean
 from ..extensions import db
 from ..lecturers.models import Lecturer
 from ..lecturers.models import topic_lecturers
+from .labels import relabel
 from .models import Event
 from .models import EventSession
 from .models import Topic
@@ -83,9 +84,11 @@ def add_session(actor: User | None, event: Event, data: SessionData) -> EventSes
 def update_session(
     actor: User | None, event_session: EventSession, data: SessionData
 ) -> EventSession:
+    """Change a session; a date in its name that was its old date follows the new one
+    (:func:`.labels.relabel`), so "Sáng 16/08" moved to the 17th reads "Sáng 17/08"."""
     _check_session(event_session.event, data)
     before = {f: getattr(event_session, f) for f in SESSION_FIELDS}
-    event_session.name = clean(data.name)
+    event_session.name = relabel(clean(data.name), event_session.date, data.date)
     event_session.date = data.date
     event_session.start_time = data.start_time
     event_session.end_time = data.end_time

@@ -13,7 +13,10 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..auth.models import User
 from ..extensions import db
+from ..organizations.lookup import current_successor_id
+from ..organizations.models import Organization
 from .agenda import renumber_lecturers
+from .labels import relabel
 from .models import Event
 from .models import EventSession
 from .models import EventStatus
@@ -33,11 +36,29 @@ class CloneData:
     start_date: date
     end_date: date
     slug: str = ""
+    #: None: :func:`proposed_organizer_id`
+    organizer_id: int | None = None
+
+
+def proposed_organizer_id(source: Event) -> int:
+    """The organizing unit a copy of ``source`` gets unless told otherwise: the source's, or,
+    if that unit has been retired since, its current successor (a chain followed to its end);
+    the source's still when no current successor is known."""
+    successor_id = current_successor_id(source.organizer_id)
+    if successor_id is None or successor_id == source.organizer_id:
+        return source.organizer_id
+    successor = db.session.get(Organization, successor_id)
+    return successor_id if successor is not None and successor.is_current else source.organizer_id
 
 
 def clone_event(actor: User | None, source: Event, data: CloneData) -> Event:
     """A draft copy of ``source`` on new dates: agenda (sessions shifted by the same number of
-    days, topics with their lecturers) and quotas; no registrations, no staff."""
+    days, their labels following, topics with their lecturers) and quotas; no registrations, no
+    staff. The organizing unit is ``data.organizer_id``, by default :func:`proposed_organizer_id`:
+    a current unit, or the source's own even if retired since."""
+    organizer_id = data.organizer_id or proposed_organizer_id(source)
+    # A successor may already co-organize: it cannot be both.
+    co_organizers = [o for o in source.co_organizers if o.id != organizer_id]
     offset = data.start_date - source.start_date
     shifted_opens = source.registration_opens_at + offset if source.registration_opens_at else None
     shifted_closes = (
@@ -49,18 +70,19 @@ def clone_event(actor: User | None, source: Event, data: CloneData) -> Event:
         start_date=data.start_date,
         end_date=data.end_date,
         capacity=source.capacity,
-        organizer_id=source.organizer_id,
+        organizer_id=organizer_id,
         description=source.description,
         venue=source.venue,
-        co_organizer_ids=[o.id for o in source.co_organizers],
+        co_organizer_ids=[o.id for o in co_organizers],
         registration_opens_at=shifted_opens,
         registration_closes_at=shifted_closes,
         waitlist_enabled=source.waitlist_enabled,
         approval_required=source.approval_required,
     )
     errors = check_event(event_data, None)
-    # The copy keeps the source's units even if they have been retired since.
-    errors.pop("organizer_id", None)
+    if organizer_id == source.organizer_id:
+        # The copy may keep the source's units even if they have been retired since.
+        errors.pop("organizer_id", None)
     late = [s for s in source.sessions if s.date + offset > data.end_date]
     if late and "end_date" not in errors:
         errors["end_date"] = _l(
@@ -81,11 +103,11 @@ def clone_event(actor: User | None, source: Event, data: CloneData) -> Event:
     )
     apply_event_data(event, event_data)
     event.slug = data.slug or unique_slug(slug_for(data.title))
-    event.co_organizers = list(source.co_organizers)
+    event.co_organizers = co_organizers
     new_sessions: dict[int, EventSession] = {}
     for old in source.sessions:
         copy = EventSession(
-            name=old.name,
+            name=relabel(old.name, old.date, old.date + offset),
             date=old.date + offset,
             start_time=old.start_time,
             end_time=old.end_time,
@@ -117,6 +139,7 @@ def clone_event(actor: User | None, source: Event, data: CloneData) -> Event:
             "cloned_from_id": [None, source.id],
             "title": [None, event.title],
             "slug": [None, event.slug],
+            "organizer_id": [None, event.organizer_id],
             "start_date": [None, str(event.start_date)],
             "end_date": [None, str(event.end_date)],
             "sessions": [None, len(event.sessions)],

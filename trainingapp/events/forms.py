@@ -26,6 +26,7 @@ from wtforms.validators import Optional
 
 from ..common.text import clean
 from .services import CAPACITY_MAX
+from .services import MOVE_SESSIONS_LABEL
 from .services import SLUG_MAX_LENGTH
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -158,11 +159,21 @@ class EventForm(FlaskForm):
     )
     waitlist_enabled = BooleanField(_l("Waiting list when the course is full"), default=True)
     approval_required = BooleanField(_l("Registrations need approval"))
+    #: offered on the edit form of a course with sessions (events.services.update_event)
+    move_sessions = BooleanField(
+        MOVE_SESSIONS_LABEL,
+        description=_l(
+            "Every session moves by as many days as the start date, and a date written in its "
+            "name follows. Not possible once attendance has been taken."
+        ),
+    )
     submit = SubmitField(_l("Save"))
 
 
 class StatusForm(FlaskForm):
     status = HiddenField()
+    #: shown when publishing a course whose dates or registration window are past
+    confirm_past = BooleanField(_l("I understand; publish anyway"))
     submit = SubmitField(_l("Confirm"))
 
 
@@ -182,6 +193,8 @@ class CloneForm(FlaskForm):
         _l("Start date"), validators=[InputRequired(_l("Enter the start date."))]
     )
     end_date = LocalDateField(_l("End date"), validators=[InputRequired(_l("Enter the end date."))])
+    #: left empty: the course's unit, or the current successor of a retired one
+    organizer_id = choice_field(_l("Organizing unit"))
     submit = SubmitField(_l("Create the copy"))
 
 

@@ -26,6 +26,7 @@ from ..common.errors import show_on_form
 from ..common.time import local_to_utc
 from ..common.time import to_local
 from ..extensions import db
+from ..organizations.models import Organization
 
 # Imported for its routes, which it adds to manage_bp (see the module docstring).
 from . import manage_staff  # noqa: F401
@@ -33,6 +34,7 @@ from .access import organizer_required
 from .cloning import CloneData
 from .cloning import clone_event
 from .cloning import event_for_clone
+from .cloning import proposed_organizer_id
 from .forms import CloneForm
 from .forms import EventForm
 from .forms import StatusForm
@@ -45,9 +47,11 @@ from .models import EventStatus
 from .permissions import can_create_event
 from .services import EventData
 from .services import EventError
+from .services import PublishNotConfirmed
 from .services import allowed_transitions
 from .services import change_status
 from .services import create_event
+from .services import publish_warnings
 from .services import update_event
 
 #: (from, to) -> (button label, what it means, shown on the confirmation page)
@@ -141,7 +145,12 @@ def edit(event_id: int) -> Any:
             getattr(form, name).data = to_local(instant).replace(tzinfo=None) if instant else None
     if form.validate_on_submit():
         try:
-            update_event(current_user, event, _event_data(form))
+            update_event(
+                current_user,
+                event,
+                _event_data(form),
+                move_sessions=bool(form.move_sessions.data),
+            )
         except EventError as error:
             db.session.rollback()
             show_on_form(form, error)
@@ -155,18 +164,36 @@ def edit(event_id: int) -> Any:
 # --- Status -------------------------------------------------------------------------------------
 
 
+def _status_page(event: Event, form: StatusForm, target: EventStatus) -> Any:
+    label, explanation = TRANSITION_TEXTS[(event.status, target)]
+    return render_template(
+        "manage/status_confirm.html",
+        event=event,
+        form=form,
+        target=target,
+        label=label,
+        explanation=explanation,
+        warnings=publish_warnings(event) if target == EventStatus.PUBLISHED else [],
+    )
+
+
 @manage_bp.route("/events/<int:event_id>/status", methods=["GET", "POST"])
 @organizer_required
 def status(event_id: int) -> Any:
-    """GET shows what the move means and asks to confirm; the POST makes it."""
+    """GET shows what the move means and asks to confirm; the POST makes it. Publishing a
+    course whose dates or registration window are past needs the box ticked as well."""
     event = current_event()
     form = StatusForm()
     if form.validate_on_submit():
         try:
             target = EventStatus(form.status.data or "")
-            change_status(current_user, event, target)
+            change_status(current_user, event, target, confirm_past=bool(form.confirm_past.data))
         except ValueError:
             flash(_("A course cannot move from this status to that one."), "danger")
+        except PublishNotConfirmed as error:
+            db.session.rollback()
+            show_on_form(form, error)
+            return _status_page(current_event(), form, target)
         except EventError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -184,15 +211,7 @@ def status(event_id: int) -> Any:
         flash(_("A course cannot move from this status to that one."), "danger")
         return _dashboard(event)
     form.status.data = target.value
-    label, explanation = TRANSITION_TEXTS[(event.status, target)]
-    return render_template(
-        "manage/status_confirm.html",
-        event=event,
-        form=form,
-        target=target,
-        label=label,
-        explanation=explanation,
-    )
+    return _status_page(event, form, target)
 
 
 # --- Clone --------------------------------------------------------------------------------------
@@ -205,8 +224,14 @@ def clone(event_id: int) -> Any:
         abort(403)
     source = current_event()
     form = CloneForm()
+    form.organizer_id.choices = [
+        SelectChoice("", _("Choose…")),
+        *organization_select_choices([source.organizer_id]),
+    ]
+    proposed = proposed_organizer_id(source)
     if not form.is_submitted():
         form.title.data = source.title
+        form.organizer_id.data = proposed
     if form.validate_on_submit():
         source = db.session.scalars(event_for_clone(source.id)).one()
         try:
@@ -218,6 +243,7 @@ def clone(event_id: int) -> Any:
                     slug=form.slug.data or "",
                     start_date=form.start_date.data,
                     end_date=form.end_date.data,
+                    organizer_id=form.organizer_id.data,
                 ),
             )
         except EventError as error:
@@ -229,4 +255,5 @@ def clone(event_id: int) -> Any:
                 _("The copy has been created as a draft. Check its dates and details."), "success"
             )
             return _dashboard(copy)
-    return render_template("manage/clone.html", form=form, event=source)
+    successor = db.session.get(Organization, proposed) if proposed != source.organizer_id else None
+    return render_template("manage/clone.html", form=form, event=source, successor=successor)

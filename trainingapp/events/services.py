@@ -10,6 +10,7 @@ from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from typing import Any
 from typing import Protocol
 
@@ -41,6 +42,8 @@ from .models import Event
 from .models import EventSession
 from .models import EventStatus
 from .models import Topic
+from .rescheduling import move_refusals
+from .rescheduling import shift_sessions
 
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CLOSED)
 
@@ -190,15 +193,28 @@ def unique_slug(base: str, exclude_id: int | None = None) -> str:
     return f"{base}-{n}"
 
 
-def course_starts_at(event_start: date, sessions: list[EventSession]) -> datetime:
+#: the course form's choice to move the sessions with the course (named in its refusals)
+MOVE_SESSIONS_LABEL = _l("Move the sessions with the new dates")
+
+NO_SHIFT = timedelta(0)
+
+
+def course_starts_at(
+    event_start: date, sessions: list[EventSession], shift: timedelta = NO_SHIFT
+) -> datetime:
     """The instant (naive UTC) the course begins: its first session on the first day, or the
-    start of that day when no session is planned yet."""
-    times = [s.start_time for s in sessions if s.date == event_start]
+    start of that day when no session is planned yet. ``shift``: the sessions as they would be
+    once moved by that many days."""
+    times = [s.start_time for s in sessions if s.date + shift == event_start]
     return local_to_utc(datetime.combine(event_start, min(times) if times else time.min))
 
 
-def check_event(data: EventData, event: Event | None) -> dict[str, Any]:
-    """Every rule of a course's fields at once, as {field: message}."""
+def check_event(
+    data: EventData, event: Event | None, session_shift: timedelta | None = None
+) -> dict[str, Any]:
+    """Every rule of a course's fields at once, as {field: message}. ``session_shift``: the
+    sessions are to move by that many days with the course (``None``: they stay)."""
+    shift = session_shift or NO_SHIFT
     errors: dict[str, Any] = {}
     if not clean(data.title):
         errors["title"] = _l("Enter the course title.")
@@ -234,23 +250,45 @@ def check_event(data: EventData, event: Event | None) -> dict[str, Any]:
     if data.organizer_id in data.co_organizer_ids:
         errors["co_organizer_ids"] = _l("The organizing unit cannot also be a co-organizer.")
     sessions = list(event.sessions) if event is not None else []
-    outside = sorted({s.date for s in sessions if not data.start_date <= s.date <= data.end_date})
+    outside = sorted(
+        {s.date + shift for s in sessions if not data.start_date <= s.date + shift <= data.end_date}
+    )
     if outside and "end_date" not in errors:
-        errors["start_date"] = _l(
-            "Sessions are planned on %(dates)s, outside these dates. Move or delete them first.",
-            dates=", ".join(d.strftime("%d/%m/%Y") for d in outside),
-        )
+        dates = ", ".join(d.strftime("%d/%m/%Y") for d in outside)
+        if session_shift is not None:
+            errors["start_date"] = _l(
+                "Moved with the course, sessions would fall on %(dates)s, outside these dates. "
+                "Change the end date, or move or delete those sessions first.",
+                dates=dates,
+            )
+        elif event is not None and data.start_date != event.start_date:
+            errors["start_date"] = _l(
+                "Sessions are planned on %(dates)s, outside these dates. Tick “%(option)s” to "
+                "move every session by as many days as the start date moves, or move or delete "
+                "them first.",
+                dates=dates,
+                option=MOVE_SESSIONS_LABEL,
+            )
+        else:
+            errors["start_date"] = _l(
+                "Sessions are planned on %(dates)s, outside these dates. Move or delete them first.",
+                dates=dates,
+            )
     opens, closes = data.registration_opens_at, data.registration_closes_at
     if opens and closes and opens >= closes:
         errors["registration_opens_at"] = _l("Registration must open before it closes.")
     if closes and "end_date" not in errors:
-        starts = course_starts_at(data.start_date, sessions)
+        starts = course_starts_at(data.start_date, sessions, shift)
         if closes > starts:
             errors["registration_closes_at"] = _l(
                 "Registration must close before the course starts (%(start)s).",
                 start=to_local(starts).strftime("%d/%m/%Y %H:%M"),
             )
-    elif opens and "end_date" not in errors and opens > course_starts_at(data.start_date, sessions):
+    elif (
+        opens
+        and "end_date" not in errors
+        and opens > course_starts_at(data.start_date, sessions, shift)
+    ):
         errors["registration_opens_at"] = _l("Registration must open before the course starts.")
     return errors
 
@@ -314,11 +352,23 @@ def locked_event(event_id: int) -> Event:
         raise EventError(_l("This course no longer exists.")) from None
 
 
-def update_event(actor: User | None, event: Event, data: EventData) -> Event:
+def update_event(
+    actor: User | None, event: Event, data: EventData, *, move_sessions: bool = False
+) -> Event:
     """Change a course's fields. The course row is locked so that lowering the capacity cannot
-    race with registrations being confirmed."""
+    race with registrations being confirmed, nor a check-in with its sessions moving.
+
+    ``move_sessions``: every session moves by as many days as the start date (their labels
+    follow, :mod:`.labels`), in this same unit of work; refused once a package above says a
+    session cannot move (attendance taken, :mod:`.rescheduling`)."""
     event = locked_event(event.id)
-    errors = check_event(data, event)
+    days = data.start_date - event.start_date
+    moving = bool(move_sessions and days and event.sessions)
+    if moving:
+        refusals = move_refusals(event.id)
+        if refusals:
+            raise EventError({"move_sessions": " ".join(str(reason) for reason in refusals)})
+    errors = check_event(data, event, days if moving else None)
     if errors:
         raise EventError(errors)
     co_organizers = _co_organizers(data.co_organizer_ids, event)
@@ -327,6 +377,8 @@ def update_event(actor: User | None, event: Event, data: EventData) -> Event:
     apply_event_data(event, data)
     event.slug = data.slug or unique_slug(slug_for(data.title), exclude_id=event.id)
     event.co_organizers = co_organizers
+    if moving:
+        shift_sessions(actor, event, days)
     details = changes(event, EVENT_FIELDS, before)
     after_co = [o.id for o in co_organizers]
     if before_co != after_co:
@@ -345,13 +397,48 @@ def allowed_transitions(event: Event) -> tuple[EventStatus, ...]:
     return moves
 
 
-def change_status(actor: User | None, event: Event, status: EventStatus) -> Event:
+class PublishNotConfirmed(EventError):  # noqa: N818  (like the other refusals)
+    """Publishing a course that has already started, or whose registration has closed, needs
+    the organizer's confirmation (``confirm_past``)."""
+
+
+def publish_warnings(event: RegistrationWindow, now: datetime | None = None) -> list[Any]:
+    """Why publishing this course now may be a mistake: it has already started, or its
+    registration window has already closed (empty: nothing to confirm)."""
+    warnings: list[Any] = []
+    if event.start_date < local_today():
+        warnings.append(
+            _l(
+                "The course started on %(date)s, in the past.",
+                date=event.start_date.strftime("%d/%m/%Y"),
+            )
+        )
+    closes = event.registration_closes_at
+    if closes is not None and closes <= (now or utcnow()):
+        warnings.append(
+            _l(
+                "Registration closed on %(moment)s: nobody will be able to register.",
+                moment=to_local(closes).strftime("%d/%m/%Y %H:%M"),
+            )
+        )
+    return warnings
+
+
+def change_status(
+    actor: User | None, event: Event, status: EventStatus, *, confirm_past: bool = False
+) -> Event:
     """Move a course along draft -> published -> closed -> archived (or reopen, or unpublish
     a course nobody registered for yet). Locks the course, so that nobody registers while it
-    goes back to draft."""
+    goes back to draft. Publishing a course that :func:`publish_warnings` warns about is
+    refused (:class:`PublishNotConfirmed`) unless ``confirm_past``."""
     event = locked_event(event.id)
     if status not in TRANSITIONS[event.status]:
         raise EventError(_l("A course cannot move from this status to that one."), "status")
+    if status == EventStatus.PUBLISHED and not confirm_past and publish_warnings(event):
+        raise PublishNotConfirmed(
+            _l("This course's dates or registration window are already past: confirm to publish."),
+            "confirm_past",
+        )
     if status == EventStatus.DRAFT and has_registrations(event.id):
         raise EventError(
             _l("Participants have already registered; the course cannot go back to draft."),

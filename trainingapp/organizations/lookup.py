@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select
@@ -33,15 +34,28 @@ _UNIT_BY_KEY = select(*_UNIT_COLUMNS).where(Organization.name_key == bindparam("
 _UNIT_BY_ID = select(*_UNIT_COLUMNS).where(Organization.id == bindparam("id"))
 
 
-def current_unit_id(name: str) -> int | None:
-    """The id of the unit called ``name`` or, if it was retired, of its current successor."""
+def _follow_successors(row: Any) -> int | None:
+    """The id of the unit of ``row`` or, if it was retired, of its current successor."""
     connection = db.session.connection()
-    row = connection.execute(_UNIT_BY_KEY, {"key": fold(name)}).first()
     hops = 0
     while row is not None and row.retired_on is not None and row.successor_id and hops < MAX_HOPS:
         row = connection.execute(_UNIT_BY_ID, {"id": row.successor_id}).first()
         hops += 1
     return int(row.id) if row is not None else None
+
+
+def current_unit_id(name: str) -> int | None:
+    """The id of the unit called ``name`` or, if it was retired, of its current successor."""
+    return _follow_successors(
+        db.session.connection().execute(_UNIT_BY_KEY, {"key": fold(name)}).first()
+    )
+
+
+def current_successor_id(unit_id: int) -> int | None:
+    """The id of unit ``unit_id`` itself while it is current or, once retired, of its current
+    successor (a chain followed to its end); ``None`` for an unknown id. A retired unit without a
+    successor is its own answer: callers check ``is_current`` when they need a current one."""
+    return _follow_successors(db.session.connection().execute(_UNIT_BY_ID, {"id": unit_id}).first())
 
 
 def current_unit_ids(names: Iterable[str]) -> dict[str, int]:
