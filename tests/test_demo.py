@@ -228,3 +228,35 @@ def test_course_pages_are_public(seeded: str, app: Flask, client: FlaskClient) -
         response = client.get(f"/events/{slug}")
         assert response.status_code == 200
         assert "thông tin đối ngoại" in response.get_data(as_text=True)
+
+
+def test_upcoming_copy_has_units_invited_and_one_has_nominated(
+    seeded: str, app: Flask, client: FlaskClient
+) -> None:
+    from trainingapp.nominations.models import Invitation
+    from trainingapp.registration.models import RegistrationSource
+
+    with app.app_context():
+        upcoming = _upcoming(_reference())
+        invitations = db.session.scalars(
+            select(Invitation).where(Invitation.event_id == upcoming.id)
+        ).all()
+        assert len(invitations) >= 3
+        assert upcoming.nominations_close_at is not None
+        assert upcoming.nominations_close_at < datetime.combine(
+            upcoming.start_date, datetime.min.time()
+        )
+        nominated = Counter(
+            db.session.scalars(
+                select(Registration.organization_id).where(
+                    Registration.event_id == upcoming.id,
+                    Registration.source == RegistrationSource.NOMINATION,
+                )
+            )
+        )
+        assert len(nominated) == 1
+        assert sum(nominated.values()) == 2
+        token = next(i.token for i in invitations if i.organization_id in nominated)
+    page = client.get(f"/n/{token}")
+    assert page.status_code == 200
+    assert "Lộc Văn Sơn" in page.get_data(as_text=True)

@@ -28,6 +28,7 @@ from trainingapp.events.models import Quota
 from trainingapp.events.models import StaffRole
 from trainingapp.events.models import Topic
 from trainingapp.extensions import db
+from trainingapp.nominations.models import Invitation
 from trainingapp.lecturers.models import Lecturer
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
@@ -61,6 +62,18 @@ ACCESS: dict[str, str] = {
     "workspace.quota_edit": EVENT_ORGANIZER,
     "workspace.quota_delete": EVENT_ORGANIZER,
     "events_manage.staff": EVENT_ORGANIZER,
+    "nominations_manage.tracker": EVENT_ORGANIZER,
+    "nominations_manage.invite": EVENT_ORGANIZER,
+    "nominations_manage.invite_kind": EVENT_ORGANIZER,
+    "nominations_manage.deadline": EVENT_ORGANIZER,
+    "nominations_manage.revoke": EVENT_ORGANIZER,
+    "nominations_manage.renew": EVENT_ORGANIZER,
+    "nominations_manage.remind": EVENT_ORGANIZER,
+    "nominations_manage.letter": EVENT_ORGANIZER,
+    "nominations_manage.letters": EVENT_ORGANIZER,
+    "nominations_manage.template_download": EVENT_ORGANIZER,
+    "nominations_manage.template_upload": EVENT_ORGANIZER,
+    "nominations_manage.template_reset": EVENT_ORGANIZER,
     "events_manage.staff_delete": EVENT_ORGANIZER,
     "account_manage.password": ANY_ACCOUNT,
     "registrants_manage.pending": EVENT_STAFF,
@@ -220,7 +233,10 @@ def world(app: Flask) -> dict[str, Any]:
         attendance = Attendance(
             registration=registration, session=event_session, method=CheckInMethod.CODE
         )
-        db.session.add(attendance)
+        invitation = Invitation(
+            event=event, organization=unit, token="token-of-the-world-invitation"
+        )
+        db.session.add_all([attendance, invitation])
         db.session.commit()
         return {
             "emails": {name: user.email for name, user in users.items()},
@@ -233,6 +249,7 @@ def world(app: Flask) -> dict[str, Any]:
                 "organization_id": unit.id,
                 "registration_id": registration.id,
                 "attendance_id": attendance.id,
+                "invitation_id": invitation.id,
                 "user_id": users["staff_other"].id,
                 "staff_id": staff_assignment.id,
                 "assignment_id": staff_assignment.id,

@@ -151,7 +151,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(offline_bp)
     app.register_blueprint(exports_bp)
 
+    from .nominations.manage import nominations_bp
+    from .nominations.views import bp as nominations_public_bp
+
+    app.register_blueprint(nominations_bp)
+    app.register_blueprint(nominations_public_bp)
+
     # Registers the composer of the "registration.*" mail kinds, in every process that may send.
+    from .nominations import messages  # noqa: F401  (the "nominations.*" composer)
     from .registration import notifications  # noqa: F401
 
 
@@ -162,10 +169,12 @@ def _register_cli(app: Flask) -> None:
     from .mail.cli import mail_cli
     from .maintenance.cli import anonymise_event_command
     from .maintenance.cli import backup_db_command
+    from .nominations.cli import nominations_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(nominations_cli)
     app.cli.add_command(anonymise_event_command)
     app.cli.add_command(backup_db_command)
     app.cli.add_command(translate_cli)

@@ -31,6 +31,10 @@ class DefaultConfig:
     # A whole office may register from behind one NAT address.
     REGISTRATION_RATE_LIMIT = "120 per minute"
 
+    # Invitation letters: the place name (địa danh) and whom units call; empty: the clerk fills in.
+    LETTER_PLACE = ""
+    LETTER_ORGANIZER_CONTACT = ""
+
     MAIL_SERVER = None
     MAIL_PORT = 25
     MAIL_USE_TLS = False

@@ -11,6 +11,7 @@ from .events.models import Topic
 from .lecturers.models import Lecturer
 from .mail.models import OutboxMessage
 from .nominations.models import Invitation
+from .nominations.models import LetterTemplate
 from .organizations.models import Organization
 from .registration.models import Registration
 
@@ -22,6 +23,7 @@ __all__ = [
     "EventStaff",
     "Invitation",
     "Lecturer",
+    "LetterTemplate",
     "Organization",
     "OutboxMessage",
     "Quota",

@@ -7,6 +7,7 @@ a fresh database always gets the same people, phones, tokens and check-in times.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from ..attendance.models import Attendance
 from ..audit.services import record
+from ..common.dbtx import begin_write
 from ..common.text import fold
 from ..common.time import local_to_utc
 from ..common.time import local_today
@@ -27,12 +29,16 @@ from ..events.models import EventStatus
 from ..events.models import Topic
 from ..extensions import db
 from ..lecturers.models import Lecturer
+from ..nominations import services as nominations
 from ..organizations.models import Organization
 from ..registration.models import Registration
 from ..registration.models import RegistrationStatus
+from ..registration.normalise import RegistrationInput
+from ..registration.seats import confirmed_in_unit
 from . import data
 from .participants import add_reference_participants
 from .participants import add_upcoming_participants
+from .people import PeopleFactory
 
 UPCOMING_WEEKS_AHEAD = 4
 UPCOMING_OPEN_DAYS = 10
@@ -72,6 +78,8 @@ def seed_demo(today: date | None = None) -> SeedResult:
     registration open since ten days. Writes one ``demo.seed`` audit entry when anything was added.
     """
     today = today or local_today()
+    # One writer transaction for the whole seed (the invitations take the course lock in it).
+    begin_write(db.session)
     units, organizations_created = _ensure_organizations()
     lecturers, lecturers_created = _ensure_lecturers(units[data.BORDER_GUARD])
 
@@ -302,7 +310,50 @@ def _create_upcoming(reference: Event, units: dict[str, Organization], today: da
     db.session.add(event)
     db.session.flush()
     add_upcoming_participants(event, units, opens, until=_utc(today, time(0, 0)))
+    _invite_units(event, units, start)
     return event
+
+
+NOMINATIONS_SEED = 20270812
+#: units invited to the upcoming copy (SPEC "Running"): quota beyond those already confirmed,
+#: the contact, and whom the first one has already nominated
+DEMO_INVITED = (
+    (data.COMMUNE_RADIOS[0].name, 3, ("Lương Văn Tâm", "0915 204 118", "")),
+    (data.COMMUNE_RADIOS[1].name, 2, ("Hà Thị Nguyệt", "0986 330 512", "")),
+    (data.COMMUNE_RADIOS[2].name, 2, ("", "", "")),
+    (data.BORDER_POSTS[0].name, 2, ("Đại úy Nông Văn Khải", "0983 117 402", "")),
+)
+DEMO_NOMINEES = (
+    RegistrationInput(full_name="Lộc Văn Sơn", gender="male", birth_year="1988",
+                      position="Phát thanh viên", phone="0917 552 803"),
+    RegistrationInput(full_name="Hoàng Thị Hường", gender="female", birth_year="1994",
+                      position="Cán bộ văn hóa xã", phone="0349 612 075"),
+)  # fmt: skip
+
+
+def _invite_units(event: Event, units: dict[str, Organization], start: date) -> None:
+    """Invite a few units with a nomination deadline a week before the course; the first one
+    has nominated two people on its link."""
+    event.nominations_close_at = _utc(start - timedelta(days=7), time(17, 0))
+    # Reproducible secrets, like the participants' (the same demo links on every machine).
+    people = PeopleFactory(random.Random(NOMINATIONS_SEED))  # noqa: S311 - demo data, not secrets
+    invitations = []
+    for name, extra, (contact_name, phone, email) in DEMO_INVITED:
+        unit = _current(units[name])
+        taken = confirmed_in_unit(event.id, unit.id)
+        invitations.append(
+            nominations.invite(
+                None, event, unit.id, taken + extra, nominations.Contact(contact_name, phone, email)
+            )
+        )
+        invitations[-1].token = people.manage_token()
+    for person in DEMO_NOMINEES:
+        registered = nominations.nominate(invitations[0], person, "vi")
+        registration = db.session.get(Registration, registered.id)
+        assert registration is not None  # inserted a moment ago
+        registration.manage_token = people.manage_token()
+        registration.checkin_code = people.checkin_code()
+    db.session.flush()
 
 
 def _course_day(today: date) -> date:

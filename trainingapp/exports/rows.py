@@ -174,6 +174,7 @@ def _labels() -> tuple[dict[Any, str], dict[Any, str], dict[Any, str], dict[Any,
         RegistrationSource.ONLINE.value: _("Online"),
         RegistrationSource.IMPORT.value: _("Imported"),
         RegistrationSource.WALK_IN.value: _("Walk-in"),
+        RegistrationSource.NOMINATION.value: _("Nominated by the unit"),
     }
     return genders, kinds, statuses, sources
 

@@ -5,6 +5,8 @@
   ``MAIL_POLL_SECONDS`` (which also picks up what another process queued, or a restarted one
   left). Forked workers (gunicorn) each start their own: the thread is per process id.
 - ``"worker"``: web processes only queue; ``flask mail worker`` processes send, on any host.
+Both also run the registered periodic tasks (``periodic.py``), such as releasing the seats
+held for invited units once their nomination deadline has passed.
 - ``"sync"``: delivered inside the ``after_commit`` hook, in the committing thread. For tests:
   a mail is on disk when the request that queued it returns.
 """
@@ -24,6 +26,7 @@ from sqlalchemy.orm import SessionTransaction
 from .outbox import WAKE_AFTER_COMMIT
 from .outbox import DeliveryResult
 from .outbox import deliver_due
+from .periodic import run_due
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,7 @@ class Sender:
             gather = float(app.config.get("MAIL_GATHER_SECONDS") or 0)
             self._wake.clear()
             result = deliver_due(app, BATCH)
+            run_due(app)
             del app
             if result.total >= BATCH:
                 continue  # more may be due
@@ -147,6 +151,7 @@ def run_worker(
     total = DeliveryResult()
     while not stop_event.is_set():
         result = deliver_due(app, BATCH)
+        run_due(app)
         total.add(result)
         if result.total >= BATCH:
             continue

@@ -70,6 +70,7 @@ SOURCE_LABELS = {
     RegistrationSource.ONLINE: _l("Online"),
     RegistrationSource.IMPORT: _l("Import"),
     RegistrationSource.WALK_IN: _l("Walk-in"),
+    RegistrationSource.NOMINATION: _l("Nominated by the unit"),
 }
 #: bulk actions and whether they need an organizer
 ACTIONS = {"confirm": True, "reject": True, "cancel": True, "attend": False}

@@ -100,12 +100,14 @@ class RegistrationForm(FlaskForm):
         cleaned, errors = normalise_input(self.raw_input())
         self.cleaned = cleaned
         for name, message in errors.items():
-            field = getattr(self, name)
+            field = getattr(self, name, None)
+            if field is None:  # a form without that field (the nomination form's unit)
+                continue
             if message not in field.errors:
                 field.errors = [*field.errors, message]
         # Show the normalised form of every field that is fine (e.g. "0905123456").
         for name in ("full_name", "organization", "position", "phone", "email"):
-            if name not in errors:
+            if name not in errors and getattr(self, name, None) is not None:
                 getattr(self, name).data = getattr(cleaned, name) or ""
         return valid and not errors
 

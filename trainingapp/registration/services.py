@@ -86,6 +86,8 @@ def register(
     actor: User | None,
     manage_token: str | None = None,
     locale: str | None = None,
+    organization_id: int | None = None,
+    actor_label: str | None = None,
 ) -> Registered:
     """Register a participant: one decision in one writer transaction.
 
@@ -97,13 +99,17 @@ def register(
     list is off. ``manage_token`` lets the web view derive an idempotent token (see
     ``tokens.manage_token_for``); by default it is ``secrets.token_urlsafe(32)``.
     ``locale`` is kept in the audit entry so later mail uses the participant's language.
+    ``organization_id`` names the unit outright (a unit's nomination link) instead of looking up
+    the typed name; ``actor_label`` is the audit log's actor when there is no account.
 
     Hundreds of people register in the first hour, so this runs a handful of prebuilt Core
     statements while it holds the lock, and no ORM flush.
     """
     clean_data = _checked(data, source)
     rules = lock(event_id)
-    return _register(rules, clean_data, source, actor, manage_token, locale)
+    return _register(
+        rules, clean_data, source, actor, manage_token, locale, organization_id, actor_label
+    )
 
 
 def register_online(
@@ -115,6 +121,11 @@ def register_online(
     clean_data = _checked(data, RegistrationSource.ONLINE)
     rules = lock(public_slug=slug)
     return _register(rules, clean_data, RegistrationSource.ONLINE, None, manage_token, locale)
+
+
+#: sources whose new registrations are told their status by mail (staff tell walk-ins and
+#: imported people themselves)
+MAILED_SOURCES = (RegistrationSource.ONLINE, RegistrationSource.NOMINATION)
 
 
 def _checked(data: RegistrationInput, source: RegistrationSource) -> RegistrationInput:
@@ -135,6 +146,8 @@ def _register(
     actor: User | None,
     manage_token: str | None,
     locale: str | None,
+    organization_id: int | None = None,
+    actor_label: str | None = None,
 ) -> Registered:
     """The decision of :func:`register`, the course locked and its ``rules`` read."""
     if source == RegistrationSource.ONLINE and not registration_is_open(rules):
@@ -146,7 +159,8 @@ def _register(
     if duplicate is not None:
         raise duplicate
 
-    organization_id = resolve_organization(clean_data.organization, actor)
+    if organization_id is None:
+        organization_id = resolve_organization(clean_data.organization, actor)
     decision = decide(rules, has_seat(rules, organization_id), source=source)
     if decision.full:
         raise EventFull()
@@ -163,6 +177,8 @@ def _register(
     details: dict[str, Any] = {"status": decision.status.value, "source": source.value}
     if source == RegistrationSource.WALK_IN:
         details.update(over_capacity=decision.over_capacity, consent="recorded by staff")
+    if source == RegistrationSource.NOMINATION:
+        details.update(consent="informed by the unit")
     record(
         actor,
         "registration.create",
@@ -170,9 +186,9 @@ def _register(
         object_id=registered.id,
         event_id=event_id,
         details=details,
-        actor_label=None if actor else PARTICIPANT,
+        actor_label=None if actor else (actor_label or PARTICIPANT),
     )
-    if source == RegistrationSource.ONLINE and clean_data.email:
+    if source in MAILED_SOURCES and clean_data.email:
         queue_mail_to(registered.id, clean_data.email, STATUS_KIND[decision.status], locale)
     return registered
 

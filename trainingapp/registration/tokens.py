@@ -118,8 +118,15 @@ def qr_svg(checkin_code: str, title: str = "") -> Markup:
 def qr_png(checkin_code: str, scale: int = QR_PNG_SCALE) -> bytes:
     """The QR code of the check-in code as a PNG of ``scale`` pixels per module (for mail, where
     clients show no inline SVG, and for saving to a phone's gallery)."""
+    return _png(checkin_qr(checkin_code), scale)
+
+
+def link_qr_png(url: str, scale: int = QR_PNG_SCALE) -> bytes:
+    """The QR code of a link (a unit's nomination link in its invitation letter), as a PNG."""
+    return _png(segno.make_qr(url, error="m"), scale)
+
+
+def _png(symbol: segno.QRCode, scale: int) -> bytes:
     out = io.BytesIO()
-    checkin_qr(checkin_code).save(
-        out, kind="png", scale=scale, border=QR_BORDER, dark="#000", light="#fff"
-    )
+    symbol.save(out, kind="png", scale=scale, border=QR_BORDER, dark="#000", light="#fff")
     return out.getvalue()

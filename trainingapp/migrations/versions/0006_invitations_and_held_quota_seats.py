@@ -40,6 +40,18 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', 'organization_id', name=op.f('uq_invitations_event_id_organization_id')),
     sa.UniqueConstraint('token', name=op.f('uq_invitations_token'))
     )
+    op.create_table('letter_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_letter_templates_organization_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_letter_templates_uploaded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_letter_templates')),
+    sa.UniqueConstraint('organization_id', name=op.f('uq_letter_templates_organization_id'))
+    )
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitations_organization_id'), ['organization_id'], unique=False)
 
@@ -81,3 +93,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invitations_organization_id'))
 
     op.drop_table('invitations')
+    op.drop_table('letter_templates')
