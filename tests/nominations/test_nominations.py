@@ -514,3 +514,17 @@ def test_nominate_service_records_the_unit_contact_as_actor(app, course, radio):
     entry = audit(app, "registration.create")[0]
     assert entry.actor_label == services.UNIT_CONTACT
     assert entry.details["source"] == RegistrationSource.NOMINATION.value
+
+
+def test_tracker_queries_do_not_grow_with_the_units(app, client, course, sql_statements):
+    def page_queries() -> int:
+        sql_statements.clear()
+        assert client.get(f"/manage/events/{course}/nominations").status_code == 200
+        return len(sql_statements)
+
+    for n in range(3):
+        _invite(app, course, make_org(app, f"Đài Truyền thanh xã A{n}"), 2)
+    few = page_queries()
+    for n in range(9):
+        _invite(app, course, make_org(app, f"Đài Truyền thanh xã B{n}"), 2)
+    assert page_queries() == few

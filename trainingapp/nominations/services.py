@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.orm import contains_eager
 
 from ..audit.services import record
 from ..common.dbtx import begin_write
@@ -443,12 +444,14 @@ class TrackerRow:
 
 def tracker(event_id: int) -> list[TrackerRow]:
     """Every invited unit with its quota and its people: confirmed and waiting (pending or
-    waitlisted) of the unit in all, and how many the contact nominated. Three queries."""
+    waitlisted) of the unit in all, and how many the contact nominated. Three queries, whatever the
+    number of units."""
     invitations = db.session.scalars(
         select(Invitation)
         .join(Organization, Organization.id == Invitation.organization_id)
         .where(Invitation.event_id == event_id)
         .order_by(Organization.name_key)
+        .options(contains_eager(Invitation.organization))
     ).all()
     quotas: dict[int, int] = {
         org_id: seats
