@@ -28,8 +28,8 @@ from trainingapp.events.models import Quota
 from trainingapp.events.models import StaffRole
 from trainingapp.events.models import Topic
 from trainingapp.extensions import db
-from trainingapp.nominations.models import Invitation
 from trainingapp.lecturers.models import Lecturer
+from trainingapp.nominations.models import Invitation
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 from trainingapp.registration.models import Registration
