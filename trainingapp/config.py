@@ -34,6 +34,10 @@ class DefaultConfig:
     # Invitation letters: the place name (địa danh) and whom units call; empty: the clerk fills in.
     LETTER_PLACE = ""
     LETTER_ORGANIZER_CONTACT = ""
+    # The signer of invitation letters, e.g. "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" and "Nguyễn Văn A";
+    # empty: Decree 30/2020's placeholders, for the clerk.
+    LETTER_SIGNER_TITLE = ""
+    LETTER_SIGNER_NAME = ""
 
     MAIL_SERVER = None
     MAIL_PORT = 25

@@ -81,8 +81,11 @@ def letter_for(invitation: Invitation) -> Letter:
         contact_name=invitation.contact_name,
         organizer_contact=str(current_app.config.get("LETTER_ORGANIZER_CONTACT") or ""),
         recipients=[invitation.organization.name],
-        signer_title="",
-        signer_name="",
+        # Decree 30/2020's own placeholders (its Appendix I) until the office sets its signer.
+        signer_title=str(
+            current_app.config.get("LETTER_SIGNER_TITLE") or "QUYỀN HẠN, CHỨC VỤ CỦA NGƯỜI KÝ"
+        ),
+        signer_name=str(current_app.config.get("LETTER_SIGNER_NAME") or "Họ và tên"),
     )
 
 

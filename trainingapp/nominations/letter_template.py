@@ -71,7 +71,7 @@ def _paragraph(
     """A paragraph of runs, each ``(text, flags)`` with flags from "b" (bold) and "i" (italic)."""
     paragraph = container.add_paragraph()
     fmt = paragraph.paragraph_format
-    fmt.alignment = align  # type: ignore[assignment]
+    fmt.alignment = align
     fmt.space_before = Pt(before)
     fmt.space_after = Pt(after)
     if size < 4:  # spacers and the short rules: as thin as their size
@@ -146,7 +146,7 @@ def _borderless_table(
 ) -> Table:
     """A one-row table without borders; ``flush``: no left/right cell margins, so the text of
     the first column starts at the page margin like the paragraphs around it."""
-    table = document.add_table(rows=1, cols=len(widths_mm))
+    table: Table = document.add_table(rows=1, cols=len(widths_mm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     tbl_pr = table._tbl.tblPr
