@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -368,7 +369,21 @@ def build() -> bytes:
     props.comments = ""
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_timestamps(buffer.getvalue())
+
+
+def _fixed_timestamps(data: bytes) -> bytes:
+    """The same ZIP with every member dated 1980-01-01: rerunning the script rewrites the
+    committed file byte for byte unless the template really changed."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename)  # dated 1980-01-01 00:00
+            target.writestr(member, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def main() -> None:
