@@ -23,6 +23,7 @@ from trainingapp.auth.models import Role
 from trainingapp.common.time import utcnow
 from trainingapp.events.models import Event
 from trainingapp.events.models import EventStatus
+from trainingapp.events.models import Quota
 from trainingapp.extensions import db
 from trainingapp.mail.models import OutboxMessage
 from trainingapp.nominations import services
@@ -219,6 +220,19 @@ def test_invite_every_current_unit_of_a_kind(app, client, course, radio):
             )
         )
     assert names == ["Đài Truyền thanh xã Tân Hòa", "Đài Truyền thanh xã Tân Thanh"]
+
+
+def test_inviting_a_kind_keeps_the_seats_a_unit_already_has(app, client, course, radio):
+    for i in range(3):
+        make_registration(app, course, f"Người {i}", organization_id=radio)
+    response = client.post(
+        f"/manage/events/{course}/nominations/invite-kind",
+        data={"kind": "commune_radio", "seats": "2"},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        quota = db.session.scalars(select(Quota.seats).where(Quota.organization_id == radio))
+        assert quota.one() == 3
 
 
 def test_deadline_after_the_course_starts_is_refused(app, client, course):

@@ -53,6 +53,7 @@ from ..registration.models import RegistrationSource
 from ..registration.models import RegistrationStatus
 from ..registration.normalise import RegistrationInput
 from ..registration.quotas import set_quota
+from ..registration.seats import confirmed_in_unit
 from ..registration.services import cancel
 from ..registration.services import fill_from_waitlist
 from ..registration.services import register
@@ -191,7 +192,12 @@ def invite_kind(
         )
         .order_by(Organization.name_key)
     ).all()
-    return [invite(actor, event, unit, seats, Contact()) for unit in units]
+    # A unit whose people already registered beyond ``seats`` is asked for as many as it has
+    # confirmed: nobody loses a seat (a single invitation refuses a quota below that instead).
+    return [
+        invite(actor, event, unit, max(seats, confirmed_in_unit(event.id, unit)), Contact())
+        for unit in units
+    ]
 
 
 def set_deadline(actor: User | None, event: Event, closes_at: datetime | None) -> None:
