@@ -151,7 +151,10 @@ def test_release_command_runs_from_the_cli(app, runner, course):
         db.session.commit()
     result = runner.invoke(args=["nominations", "release"])
     assert result.exit_code == 0, result.output
-    assert "1" in result.output
+    assert f"course {course}: held seats released, 0 promoted" in result.output
+    assert "1 courses released" in result.output
+    again = runner.invoke(args=["nominations", "release"])
+    assert "0 courses released" in again.output
 
 
 # --- inviting -----------------------------------------------------------------------------
@@ -469,7 +472,9 @@ def test_an_unusable_template_upload_is_refused_with_a_message(app, client, cour
     assert audit(app, "letter_template.upload")
 
 
-def test_staff_of_the_course_cannot_see_the_tracker(app, client, course, make_user, auth):
+def test_an_organizer_of_another_course_cannot_see_the_tracker(
+    app, client, course, make_user, auth
+):
     client.post("/logout")
     other = make_user("other@example.vn", Role.ORGANIZER)
     auth.login(other.email)
