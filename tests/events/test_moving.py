@@ -126,6 +126,30 @@ def test_moving_shifts_every_session_and_its_label_in_one_step():
     assert course_entry.details["start_date"] == [str(START), str(later)]
 
 
+def test_a_nomination_deadline_still_ahead_moves_with_the_course():
+    host, event, _first, _second = course_with_two_days()
+    deadline = utcnow() + timedelta(days=3)
+    event.nominations_close_at = deadline
+    db.session.commit()
+    services.update_event(None, event, moved(host.id, 7), move_sessions=True)
+    db.session.commit()
+    db.session.expire_all()
+    assert event.nominations_close_at == deadline + timedelta(days=7)
+    (course_entry,) = entries("event.update")
+    assert course_entry.details["nominations_close_at"][1] == str(deadline + timedelta(days=7))
+
+
+def test_a_passed_nomination_deadline_stays_where_it_was():
+    host, event, _first, _second = course_with_two_days()
+    passed = utcnow() - timedelta(hours=1)
+    event.nominations_close_at = passed
+    db.session.commit()
+    services.update_event(None, event, moved(host.id, 7), move_sessions=True)
+    db.session.commit()
+    db.session.expire_all()
+    assert event.nominations_close_at == passed
+
+
 def test_moving_earlier_works_too_and_the_registration_window_is_checked_on_the_new_dates():
     host, event, _first, _second = course_with_two_days()
     earlier = START - timedelta(days=3)

@@ -7,6 +7,8 @@ import io
 import threading
 import zipfile
 from datetime import date
+from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -236,6 +238,21 @@ def test_inviting_a_kind_keeps_the_seats_a_unit_already_has(app, client, course,
     with app.app_context():
         quota = db.session.scalars(select(Quota.seats).where(Quota.organization_id == radio))
         assert quota.one() == 3
+
+
+def test_save_the_deadline_in_local_time_and_audit_it(app, client, course):
+    day = date.today() + timedelta(days=10)
+    response = client.post(
+        f"/manage/events/{course}/nominations/deadline",
+        data={"day": day.isoformat(), "at": "17:00"},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        saved = db.session.get(Event, course).nominations_close_at
+    assert saved == datetime.combine(day, time(10, 0))  # 17:00 in Vietnam (UTC+7)
+    assert audit(app, "event.nomination_deadline")[0].details["nominations_close_at"][1] == (
+        str(saved)
+    )
 
 
 def test_deadline_after_the_course_starts_is_refused(app, client, course):

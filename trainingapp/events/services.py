@@ -359,8 +359,9 @@ def update_event(
     race with registrations being confirmed, nor a check-in with its sessions moving.
 
     ``move_sessions``: every session moves by as many days as the start date (their labels
-    follow, :mod:`.labels`), in this same unit of work; refused once a package above says a
-    session cannot move (attendance taken, :mod:`.rescheduling`)."""
+    follow, :mod:`.labels`), and so does a nomination deadline still ahead, in this same unit of
+    work; refused once a package above says a session cannot move (attendance taken,
+    :mod:`.rescheduling`)."""
     event = locked_event(event.id)
     days = data.start_date - event.start_date
     moving = bool(move_sessions and days and event.sessions)
@@ -377,9 +378,19 @@ def update_event(
     apply_event_data(event, data)
     event.slug = data.slug or unique_slug(slug_for(data.title), exclude_id=event.id)
     event.co_organizers = co_organizers
+    deadline_before = event.nominations_close_at
     if moving:
         shift_sessions(actor, event, days)
+        # Units' nomination deadline moves with the course while it is still ahead (a passed
+        # one has already given the held seats away).
+        if deadline_before is not None and deadline_before > utcnow():
+            event.nominations_close_at = deadline_before + days
     details = changes(event, EVENT_FIELDS, before)
+    if event.nominations_close_at != deadline_before:
+        details["nominations_close_at"] = [
+            jsonable(deadline_before),
+            jsonable(event.nominations_close_at),
+        ]
     after_co = [o.id for o in co_organizers]
     if before_co != after_co:
         details["co_organizer_ids"] = [before_co, after_co]

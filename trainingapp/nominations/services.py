@@ -39,6 +39,7 @@ from ..events.models import Event
 from ..events.models import EventStatus
 from ..events.models import Quota
 from ..events.services import course_starts_at
+from ..events.services import jsonable
 from ..extensions import db
 from ..mail.periodic import periodic
 from ..organizations.lookup import current_successor_id
@@ -220,7 +221,7 @@ def set_deadline(actor: User | None, event: Event, closes_at: datetime | None) -
         "event.nomination_deadline",
         event,
         event_id=event.id,
-        details={"nominations_close_at": [before, closes_at]},
+        details={"nominations_close_at": [jsonable(before), jsonable(closes_at)]},
     )
 
 
