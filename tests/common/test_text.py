@@ -196,3 +196,19 @@ def test_realistic_list_sorts_as_an_official_list() -> None:
     assert shuffled != OFFICIAL_LIST
     assert official_order(shuffled) == OFFICIAL_LIST
     assert official_order(list(reversed(OFFICIAL_LIST))) == OFFICIAL_LIST
+
+
+def test_text_sort_key_orders_unit_names_as_a_vietnamese_dictionary() -> None:
+    from trainingapp.common.text import text_sort_key
+
+    names = ["Đồn Biên phòng Cam Ranh", "Đài Truyền thanh xã Tân Thanh", "Dân tộc tỉnh",
+             "Báo Khánh Hòa", "Ban Quản lý", "Bộ Chỉ huy", "Công an tỉnh"]  # fmt: skip
+    assert sorted(names, key=text_sort_key) == [
+        "Ban Quản lý",
+        "Báo Khánh Hòa",
+        "Bộ Chỉ huy",
+        "Công an tỉnh",
+        "Dân tộc tỉnh",  # d before đ, whatever follows
+        "Đài Truyền thanh xã Tân Thanh",
+        "Đồn Biên phòng Cam Ranh",
+    ]

@@ -77,10 +77,15 @@ def test_report_xlsx(app: Flask, staff_client: FlaskClient, course: Course) -> N
     assert len(workbook.sheetnames) == 3
     sessions = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
     assert sessions[0][0] == "Lớp tập huấn công tác thông tin đối ngoại năm 2023"
-    assert sessions[3][:5] == ["Sáng 16/08/2023", "07:30–11:30", 7, 5, 2]
-    assert sessions[3][5] == 0.4
+    assert sessions[1][0].startswith("Đăng ký: mọi đăng ký không bị hủy")  # the page's note
+    assert sessions[4][:5] == ["Sáng 16/08/2023", "07:30–11:30", 7, 5, 2]
+    assert sessions[4][5] == 0.4
+    kinds = [list(row) for row in workbook.worksheets[1].iter_rows(values_only=True)]
+    assert len(kinds[3]) == 5  # kind and four figures: no empty "Time" column
+    assert kinds[3][0] == "Loại đơn vị"
+    assert kinds[3][1] != "Thời gian"
     units = [list(row) for row in workbook.worksheets[2].iter_rows(values_only=True)]
-    assert ["Đồn Biên phòng Cam Ranh", units[4][1], 3, 2, 1, 0.5] in units
+    assert ["Đồn Biên phòng Cam Ranh", units[5][1], 3, 2, 1, 0.5] in units
     assert int(workbook.worksheets[2].page_setup.paperSize) == 9
     workbook.close()
     with app.app_context():

@@ -64,6 +64,13 @@ def _word_codes(word: str) -> tuple[str, str]:
     return "".join(primary), "".join(tones)
 
 
+def text_sort_key(text: str | None) -> str:
+    """Key for Vietnamese dictionary order of a text as written (unit names, kinds): word by
+    word, letters first (d < đ), tone marks only between equal letters; "Dân tộc" < "Đài"."""
+    words = clean(text).split(" ") if text else []
+    return "".join(f"{primary}{_SEPARATOR}{tones}" for primary, tones in map(_word_codes, words))
+
+
 def name_sort_key(full_name: str | None) -> str:
     """Key for official lists: given name (last word) first, then the rest, in Vietnamese order.
 

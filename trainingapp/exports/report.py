@@ -13,12 +13,13 @@ from dataclasses import field
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import select
 
 from ..attendance.models import Attendance
-from ..common.text import fold
+from ..common.text import text_sort_key
 from ..events.models import Event
 from ..extensions import db
 from ..organizations.models import Organization
@@ -117,7 +118,7 @@ def attendance_report(event: Event) -> AttendanceReport:
             target.registered += unit.registered
             target.confirmed += unit.confirmed
             target.attended += unit.attended
-    report.units.sort(key=lambda line: fold(line.label))
+    report.units.sort(key=lambda line: text_sort_key(line.label))
     order = {str(label): i for i, label in enumerate(KIND_LABELS.values())}
     report.kinds = sorted(kinds.values(), key=lambda line: order.get(line.label, len(order)))
     for event_session in sessions:
@@ -153,15 +154,25 @@ class Chart:
     bars: list[Bar]
 
 
-def bar_chart(lines: list[Line], *, width: int = 400, bar_height: int = 22) -> Chart:
+#: room for a label of :data:`LABEL_CHARS` characters at 12 px (Vietnamese capitals and
+#: diacritics run to about 8 px a character), so none starts left of the drawing
+LABEL_WIDTH = 190
+LABEL_CHARS = 22
+
+
+def bar_chart(lines: list[Line], *, width: int = 440, bar_height: int = 22) -> Chart:
     """Horizontal bars (confirmed in light, attended in dark), scaled to the largest confirmed.
     Drawn for a phone's width (the SVG scales; its text stays readable at 390 px)."""
-    label_width = 140
+    label_width = LABEL_WIDTH
     plot = width - label_width - 64
     top = max((max(line.confirmed, line.attended) for line in lines), default=0) or 1
     bars = [
         Bar(
-            label=line.label if len(line.label) <= 22 else line.label[:21] + "…",
+            label=(
+                line.label
+                if len(line.label) <= LABEL_CHARS
+                else line.label[: LABEL_CHARS - 1].rstrip() + "…"
+            ),
             y=index * (bar_height + 8),
             confirmed_width=round(plot * line.confirmed / top, 1),
             attended_width=round(plot * line.attended / top, 1),
@@ -175,6 +186,13 @@ def bar_chart(lines: list[Line], *, width: int = 400, bar_height: int = 22) -> C
 # --- XLSX --------------------------------------------------------------------------------------------
 
 
+#: what the figures count (the page shows it above the tables; the XLSX under each title)
+REPORT_NOTE = _l(
+    "Registered: every registration not cancelled or rejected. Rate: attended / confirmed. "
+    "For a unit, attended means checked in to at least one session."
+)
+
+
 def report_xlsx(event: Event, report: AttendanceReport) -> Path:
     """Three sheets (sessions, unit kinds, units) with the same figures as the page."""
     target = temporary_path(".xlsx")
@@ -183,32 +201,38 @@ def report_xlsx(event: Event, report: AttendanceReport) -> Path:
         bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         title = workbook.add_format({"bold": True, "font_size": 13})
         percent = workbook.add_format({"num_format": "0%"})
+        note = workbook.add_format({"italic": True, "font_color": "#555555"})
         header = [_("Registered"), _("Confirmed"), _("Attended"), _("Attendance rate")]
-        for name, first, lines in (
-            (_("Sessions"), _("Session"), report.sessions),
-            (_("Unit kinds"), _("Kind"), report.kinds),
-            (_("Organizations"), _("Organization"), report.units),
+        for name, first, detail, lines in (
+            (_("Sessions"), _("Session"), _("Time"), report.sessions),
+            (_("Unit kinds"), _("Kind"), None, report.kinds),
+            (_("Organizations"), _("Organization"), _("Kind"), report.units),
         ):
             sheet = workbook.add_worksheet(sheet_name(name))
             sheet.set_paper(9)
             sheet.fit_to_pages(1, 0)
             sheet.write_string(0, 0, neutralise(event.title), title)
-            detail = _("Kind") if lines is report.units else _("Time")
-            sheet.write_row(2, 0, [first, detail, *header], bold)
-            sheet.repeat_rows(2)
+            # The page's note on what the figures count, so the sheet reads the same.
+            sheet.write_string(1, 0, str(REPORT_NOTE), note)
+            first_columns = [first, detail] if detail is not None else [first]
+            sheet.write_row(3, 0, [*first_columns, *header], bold)
+            sheet.repeat_rows(3)
             sheet.set_column(0, 0, 40)
-            sheet.set_column(1, 1, 26)
-            sheet.set_column(2, 5, 12)
-            row = 2
+            if detail is not None:
+                sheet.set_column(1, 1, 26)
+            figures = len(first_columns)
+            sheet.set_column(figures, figures + 3, 12)
+            row = 3
             for line in [*lines, report.total] if lines is not report.sessions else lines:
                 row += 1
                 sheet.write_string(row, 0, neutralise(line.label))
-                sheet.write_string(row, 1, neutralise(line.detail))
-                sheet.write_number(row, 2, line.registered)
-                sheet.write_number(row, 3, line.confirmed)
-                sheet.write_number(row, 4, line.attended)
+                if detail is not None:
+                    sheet.write_string(row, 1, neutralise(line.detail))
+                sheet.write_number(row, figures, line.registered)
+                sheet.write_number(row, figures + 1, line.confirmed)
+                sheet.write_number(row, figures + 2, line.attended)
                 if line.rate is not None:
-                    sheet.write_number(row, 5, line.rate, percent)
+                    sheet.write_number(row, figures + 3, line.rate, percent)
         workbook.close()
     except BaseException:
         target.unlink(missing_ok=True)
