@@ -211,3 +211,52 @@ def test_each_sheet_is_audited(app: Flask, staff_client: FlaskClient, course: Co
             ("xlsx", 5),
         ]
         assert entries[1].details["session_id"] == course.morning_id
+
+
+def test_xlsx_rows_grow_with_wrapped_text_and_leave_room_to_sign() -> None:
+    from trainingapp.exports.signin_sheet import XLSX_ROW_MIN
+    from trainingapp.exports.signin_sheet import XLSX_WIDTHS
+    from trainingapp.exports.signin_sheet import xlsx_row_height
+
+    short = ("Trần Văn An", "Đồn Biên phòng Cam Ranh", "Trưởng Đài", "0905123456")
+    long_position = "Phó Trưởng phòng Văn hóa - Thông tin huyện Vạn Ninh kiêm phát thanh viên"
+    assert xlsx_row_height(short) == XLSX_ROW_MIN
+    assert xlsx_row_height((*short[:2], long_position, short[3])) >= 4 * 15  # four lines
+    assert XLSX_WIDTHS[-1] >= 20  # about 35 mm to sign in
+
+
+def test_xlsx_long_position_row_is_taller(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    from trainingapp.registration.models import Registration
+
+    with app.app_context():
+        person = db.session.scalars(
+            select(Registration).where(Registration.full_name == "Nguyễn Thị Hằng")
+        ).one()
+        person.position = "Phó Trưởng phòng Văn hóa - Thông tin huyện Vạn Ninh kiêm phát thanh viên"
+        db.session.commit()
+    response = staff_client.get(f"/manage/events/{course.event_id}/signin-sheet.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    index = next(i for i, row in enumerate(rows) if row[1] == "Nguyễn Thị Hằng") + 1
+    other = next(i for i, row in enumerate(rows) if row[1] == "Trần Văn An") + 1
+    assert sheet.row_dimensions[other].height == 30
+    assert sheet.row_dimensions[index].height >= 60
+
+
+def test_session_picker_names_each_session_once(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    from trainingapp.events.models import EventSession
+
+    with app.app_context():
+        morning = db.session.get(EventSession, course.morning_id)
+        assert morning is not None
+        morning.name = "Sáng 16/08/2023"  # as a clone of last year's course names it
+        db.session.commit()
+    html = staff_client.get(f"/manage/events/{course.event_id}/signin-sheet").get_data(as_text=True)
+    options = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', html)
+    assert "Sáng 16/08/2023" in options
+    for label in options:
+        assert len(re.findall(r"\d{2}/\d{2}", label)) == 1, label

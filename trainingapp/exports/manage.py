@@ -33,6 +33,7 @@ from .filters import FILTER_ARGS
 from .filters import ListFilters
 from .filters import filters_from_args
 from .rows import registration_table
+from .rows import session_label
 from .rows import signin_header
 from .rows import signin_rows
 from .signin_sheet import sheet_header
@@ -197,7 +198,7 @@ def signin_sheet(event_id: int) -> Any:
             header=header,
             columns=signin_header(),
             rows=rows,
-            sessions=sessions,
+            sessions=[(s, session_label(s)) for s in sessions],
             chosen=event_session.id if event_session else None,
             page_label_css=css_string(_("Page")),
         ),

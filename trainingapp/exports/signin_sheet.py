@@ -28,10 +28,14 @@ from .xlsx import temporary_path
 FONT_FAMILY = "DejaVuSans"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
-#: column widths in millimetres on A4 portrait with 15 mm margins (180 mm in all)
-PDF_WIDTHS = (11, 44, 47, 29, 27, 22)
-#: column widths in characters for the XLSX sheet
-XLSX_WIDTHS = (5, 26, 30, 18, 13, 14)
+#: column widths in millimetres on A4 portrait with 15 mm margins (180 mm in all); the
+#: signature column gets room to sign from the name and unit columns, which wrap
+PDF_WIDTHS = (11, 40, 43, 29, 27, 30)
+#: column widths in characters for the XLSX sheet (the signature column about 35 mm)
+XLSX_WIDTHS = (5, 24, 27, 18, 13, 20)
+#: a data row's height in points: room to sign, more when a cell wraps onto more lines
+XLSX_ROW_MIN = 30
+XLSX_LINE = 15
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,31 @@ class SheetHeader:
         if self.venue:
             lines.append(f"{_('Venue')}: {self.venue}")
         return lines
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes in a column ``width`` characters wide, wrapped at spaces
+    (Excel and LibreOffice wrap at words; a character less per line for the cell's padding)."""
+    room = max(width - 1, 1)
+    lines, used = 1, 0
+    for word in text.split():
+        size = len(word)
+        if used and used + 1 + size > room:
+            lines, used = lines + 1, 0
+        used = size if not used else used + 1 + size
+        while used > room:  # a word longer than the column is broken
+            lines, used = lines + 1, used - room
+    return lines
+
+
+def xlsx_row_height(values: tuple[str, ...]) -> float:
+    """A data row's height: :data:`XLSX_ROW_MIN` points, or enough for its longest wrapped
+    cell. Set outright because a spreadsheet does not grow a row whose height was given, and a
+    row without one would shrink below the room needed to sign."""
+    lines = max(
+        wrapped_lines(value, width) for value, width in zip(values, XLSX_WIDTHS[1:], strict=False)
+    )
+    return float(max(XLSX_ROW_MIN, lines * XLSX_LINE + 4))
 
 
 def course_dates(event: Event) -> str:
@@ -240,11 +269,10 @@ def signin_xlsx(header: SheetHeader, rows: list[SigninRow]) -> Path:
         sheet.repeat_rows(header_row)
         for row in rows:
             line += 1
-            sheet.set_row(line, 30)
+            values = (row.full_name, row.organization, row.position, row.phone)
+            sheet.set_row(line, xlsx_row_height(values))
             sheet.write_number(line, 0, row.number, number_format)
-            for column, value in enumerate(
-                (row.full_name, row.organization, row.position, row.phone), 1
-            ):
+            for column, value in enumerate(values, 1):
                 sheet.write_string(line, column, neutralise(value), cell_format)
             sheet.write_blank(line, last, None, cell_format)
         workbook.close()
