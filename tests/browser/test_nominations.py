@@ -63,6 +63,13 @@ def test_contact_nominates_from_the_letters_qr_code_on_a_phone(live_server, new_
     desk.wait_for_url("**/manage/")
 
     desk.goto(f"/manage/events/{event_id}/nominations")
+    # The unit filter matches words in any order, without accents or punctuation.
+    option = desk.locator(f"select[name=organization_id] option[value='{unit_id}']")
+    desk.locator("#unit-filter").fill("thanh, tan truyen")
+    assert option.evaluate("o => o.hidden") is False
+    desk.locator("#unit-filter").fill("bien phong")
+    assert option.evaluate("o => o.hidden") is True
+    desk.locator("#unit-filter").fill("")
     desk.locator("select[name=organization_id]").select_option(str(unit_id))
     desk.locator("form [name=seats]").first.fill("3")
     desk.locator("input[name=contact_name]").fill("Hoàng Văn Em")

@@ -80,6 +80,17 @@ def test_suggestions_are_accent_and_case_insensitive_prefix_first() -> None:
     ]
 
 
+def test_words_match_in_any_order_and_punctuation_is_ignored() -> None:
+    org("Phòng Văn hóa, Thể thao và Du lịch", kind=OrganizationKind.CULTURE_OFFICE)
+    org("Trung tâm Văn hóa - Thông tin", kind=OrganizationKind.CULTURE_CENTRE)
+    wanted = ["Phòng Văn hóa, Thể thao và Du lịch"]
+    assert names(suggest_organizations("van hoa the thao")) == wanted
+    assert names(suggest_organizations("thể thao, văn hóa")) == wanted
+    assert names(suggest_organizations("van-hoa (the thao)")) == wanted
+    assert names(db.session.scalars(search_organizations("hoa, the thao"))) == wanted
+    assert suggest_organizations(",,, --") == []
+
+
 def test_suggestions_match_every_word_anywhere_and_respect_the_limit() -> None:
     org("Đồn Biên phòng Cam Ranh")
     org("Đồn Biên phòng Ninh Vân")
@@ -94,7 +105,10 @@ def test_suggestions_treat_like_wildcards_literally() -> None:
     org("Đồn Biên phòng Cam Ranh")
     assert suggest_organizations("%") == []
     assert suggest_organizations("_") == []
-    assert suggest_organizations("Cam\\") == []
+    # A backslash is punctuation, dropped like any other (issue 17): only the word "cam" is
+    # looked for, so no wildcard or escape reaches LIKE.
+    assert names(suggest_organizations("Cam\\")) == ["Đồn Biên phòng Cam Ranh"]
+    assert suggest_organizations("\\%_") == []
 
 
 def test_retired_units_are_not_current_nor_suggested() -> None:

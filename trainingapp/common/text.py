@@ -40,6 +40,15 @@ def fold(text: str | None) -> str:
     return stripped.replace("đ", "d")
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words a search looks for, folded, punctuation dropped: "Văn hóa, Thể thao" ->
+    ["van", "hoa", "the", "thao"] (each must occur in a match, in any order)."""
+    return _WORD.findall(fold(text))
+
+
 def _split_letter(ch: str) -> tuple[str, str]:
     """One lower-case character as (Vietnamese base letter, tone digit)."""
     if ch == "đ":

@@ -16,7 +16,7 @@ from ..audit.services import record
 from ..common.errors import DomainError
 from ..common.text import capitalise_name
 from ..common.text import clean
-from ..common.text import fold
+from ..common.text import search_words
 from ..extensions import db
 from ..organizations.models import Organization
 from .models import Lecturer
@@ -39,9 +39,8 @@ def _like_escape(text: str) -> str:
 def search_lecturers(term: str | None = None) -> Select[Lecturer]:
     """Lecturers whose name contains every word of ``term``, accent- and case-insensitively."""
     query = select(Lecturer).options(selectinload(Lecturer.organization))
-    for word in fold(term).split(" "):
-        if word:
-            query = query.where(Lecturer.search_name.like(f"%{_like_escape(word)}%", escape="\\"))
+    for word in search_words(term):
+        query = query.where(Lecturer.search_name.like(f"%{_like_escape(word)}%", escape="\\"))
     return query.order_by(Lecturer.search_name, Lecturer.id)
 
 

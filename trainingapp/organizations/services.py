@@ -27,6 +27,7 @@ from ..audit.services import record
 from ..common.errors import DomainError
 from ..common.text import clean
 from ..common.text import fold
+from ..common.text import search_words
 from ..common.time import local_today
 from ..extensions import db
 from .models import Organization
@@ -69,12 +70,8 @@ def _like_escape(text: str) -> str:
 
 
 def _contains_words(column: Any, term: str) -> list[Any]:
-    """One ``LIKE '%word%'`` condition per word of the folded ``term``."""
-    return [
-        column.like(f"%{_like_escape(word)}%", escape="\\")
-        for word in fold(term).split(" ")
-        if word
-    ]
+    """One ``LIKE '%word%'`` condition per word of ``term`` (``common.text.search_words``)."""
+    return [column.like(f"%{_like_escape(word)}%", escape="\\") for word in search_words(term)]
 
 
 def current_organizations() -> Select[Organization]:
@@ -92,7 +89,7 @@ def suggest_organizations(term: str | None, limit: int = 10) -> list[Organizatio
     Every word of the term must occur in the name; names that start with the term come first,
     then names with a word starting with it, then the rest, each group by name.
     """
-    key = fold(term)
+    key = " ".join(search_words(term))
     conditions = _contains_words(Organization.name_key, key)
     if not conditions or limit <= 0:
         return []
