@@ -89,6 +89,7 @@ def test_words_match_in_any_order_and_punctuation_is_ignored() -> None:
     assert names(suggest_organizations("van-hoa (the thao)")) == wanted
     assert names(db.session.scalars(search_organizations("hoa, the thao"))) == wanted
     assert suggest_organizations(",,, --") == []
+    assert list(db.session.scalars(search_organizations(",,, --"))) == []
 
 
 def test_suggestions_match_every_word_anywhere_and_respect_the_limit() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
+from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -39,7 +40,10 @@ def _like_escape(text: str) -> str:
 def search_lecturers(term: str | None = None) -> Select[Lecturer]:
     """Lecturers whose name contains every word of ``term``, accent- and case-insensitively."""
     query = select(Lecturer).options(selectinload(Lecturer.organization))
-    for word in search_words(term):
+    words = search_words(term)
+    if (term or "").strip() and not words:
+        return query.where(false())  # only punctuation typed: it names nobody
+    for word in words:
         query = query.where(Lecturer.search_name.like(f"%{_like_escape(word)}%", escape="\\"))
     return query.order_by(Lecturer.search_name, Lecturer.id)
 

@@ -17,6 +17,7 @@ from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import delete
 from sqlalchemy import exists
+from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
@@ -126,6 +127,8 @@ def search_organizations(
         query = query.where(Organization.kind == kind)
     if conditions := _contains_words(Organization.name_key, term or ""):
         query = query.where(*conditions)
+    elif (term or "").strip():
+        query = query.where(false())  # only punctuation typed: it names no unit
     return query.order_by(Organization.name_key, Organization.id)
 
 
