@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlalchemy import select
 
+from tests.browser.test_checkin import _login as sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_event
 from tests.factories import make_organization
@@ -56,11 +57,7 @@ def _seed(app) -> tuple[int, int]:
 def test_contact_nominates_from_the_letters_qr_code_on_a_phone(live_server, new_page):
     event_id, unit_id = _seed(live_server.app)
     desk = new_page()
-    desk.goto("/login")
-    desk.locator("input[name=email]").fill(EMAIL)
-    desk.locator("input[name=password]").fill(PASSWORD)
-    desk.locator("input[name=password]").press("Enter")
-    desk.wait_for_url("**/manage/")
+    sign_in(desk, EMAIL)
 
     desk.goto(f"/manage/events/{event_id}/nominations")
     # The unit filter matches words in any order, without accents or punctuation.

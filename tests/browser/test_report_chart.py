@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_checkin import _login as sign_in
 from tests.conftest import PASSWORD
 from trainingapp.auth.models import Role
 from trainingapp.auth.services import create_user
@@ -24,11 +25,7 @@ def test_no_chart_label_is_cut_at_the_left(live_server, new_page, width):
         db.session.commit()
         event_id = reference.id
     page = new_page(width=width, height=900)
-    page.goto("/login")
-    page.locator("input[name=email]").fill(EMAIL)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("input[name=password]").press("Enter")
-    page.wait_for_url("**/manage/")
+    sign_in(page, EMAIL)
     page.goto(f"/manage/events/{event_id}/report")
     labels = page.evaluate(LABELS)
     assert len(labels) > 20  # sessions, unit kinds and the demo's units
