@@ -1,6 +1,7 @@
 """Every model, imported for Alembic and ``create_all``. Application code imports the domain modules."""
 
 from .attendance.models import Attendance
+from .attendance.models import ExcusedAbsence
 from .audit.models import AuditEntry
 from .auth.models import User
 from .events.models import Event
@@ -19,6 +20,7 @@ __all__ = [
     "Attendance",
     "AuditEntry",
     "Event",
+    "ExcusedAbsence",
     "EventSession",
     "EventStaff",
     "Invitation",

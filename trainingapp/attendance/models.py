@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy import JSON
+from sqlalchemy import Boolean
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -53,10 +55,33 @@ class Attendance(Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     method: Mapped[CheckInMethod] = mapped_column(EnumText(CheckInMethod))
+    #: marked by staff: present, but came after the session had started (đi muộn)
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     registration: Mapped[Registration] = relationship()
     session: Mapped[EventSession] = relationship()
     checked_in_by: Mapped[User | None] = relationship()
+
+
+class ExcusedAbsence(Model):
+    """An absence the organizers accepted beforehand (vắng có phép), with its reason. A check-in
+    for the same session wins: the person was there after all (``attendance.marks``)."""
+
+    __tablename__ = "excused_absences"
+    __table_args__ = (UniqueConstraint("registration_id", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("event_sessions.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    registration: Mapped[Registration] = relationship()
+    session: Mapped[EventSession] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
 
 
 class SyncOutcome(StrEnum):

@@ -36,6 +36,7 @@ from ..organizations.services import suggest_organizations
 from . import errors
 from . import services
 from .calendar import calendar_for
+from .extras import links_for
 from .forms import CancelForm
 from .forms import RegisterAgainForm
 from .forms import RegistrationForm
@@ -213,6 +214,7 @@ def manage(token: str) -> Any:
             qr=qr,
             qr_filename=_qr_filename(registration) if qr is not None else None,
             can_cancel=_can_cancel(registration),
+            extra_links=links_for(registration),
             register_again_form=(
                 RegisterAgainForm()
                 if services.can_register_again(registration, registration.event)
