@@ -17,6 +17,8 @@ from sqlalchemy import select
 from tests.exports.conftest import Course
 from tests.exports.conftest import login
 from tests.exports.conftest import vi
+from trainingapp.attendance.marks import Mark
+from trainingapp.attendance.marks import set_mark
 from trainingapp.audit.models import AuditEntry
 from trainingapp.auth.models import Role
 from trainingapp.auth.models import User
@@ -70,7 +72,11 @@ def test_csv_is_utf8_with_bom_crlf_and_vietnamese_headers(
     assert "Chức vụ" in header
     assert "Số điện thoại" in header
     assert "Mã điểm danh" in header
-    assert header[-2:] == ["Sáng 16/08/2023", "Chiều 16/08/2023"]
+    assert header[-3:] == [
+        "Sáng 16/08/2023",
+        "Chiều 16/08/2023",
+        vi("Attendance notes", "Ghi chú điểm danh"),
+    ]
 
 
 def test_csv_rows_in_official_order_with_status_words_and_attendance(
@@ -95,8 +101,8 @@ def test_csv_rows_in_official_order_with_status_words_and_attendance(
     assert hang[3] == "1990"
     # Registered 01:30 UTC = 08:30 in Vietnam; checked in 07:31 and 13:40 local.
     assert "01/08/2023 08:30" in hang
-    assert hang[-2:] == ["07:31", "13:40"]
-    assert by_name(data, "Trần Văn An")[-2:] == ["08:05", ""]
+    assert hang[-3:] == ["07:31", "13:40", ""]
+    assert by_name(data, "Trần Văn An")[-3:] == ["08:05", "", ""]
     assert by_name(data, "Phạm Bình")[header.index("Đơn vị")] == ""
 
 
@@ -130,7 +136,7 @@ def test_xlsx_has_the_same_content_as_csv(staff_client: FlaskClient, course: Cou
     assert hang[3] == 1990
     assert hang[7] == "0905123456"  # text: the leading zero stays
     assert hang[11].strftime("%d/%m/%Y %H:%M") == "01/08/2023 08:30"
-    assert hang[-2:] == ["07:31", "13:40"]
+    assert hang[-3:-1] == ["07:31", "13:40"]
 
 
 def test_english_headers_when_english_is_chosen(staff_client: FlaskClient, course: Course) -> None:
@@ -235,3 +241,31 @@ def test_staff_of_another_course_gets_403(
 
 def test_unknown_course_is_404(staff_client: FlaskClient) -> None:
     assert staff_client.get("/manage/events/999999/export.csv").status_code == 404
+
+
+def test_late_arrivals_and_excused_absences_in_the_export(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    """A late check-in keeps its time (a time value in XLSX) and is named in the notes column;
+    an excused absence fills its session's cell and gives its reason there."""
+    with app.app_context():
+        set_mark(course.event_id, course.ids["an"], course.morning_id, Mark.LATE, None)
+        set_mark(
+            course.event_id,
+            course.ids["an"],
+            course.afternoon_id,
+            Mark.EXCUSED,
+            None,
+            reason="Họp  Ủy ban",
+        )
+        db.session.commit()
+    _body, rows = read_csv(staff_client, f"/manage/events/{course.event_id}/export.csv")
+    late, excused = vi("Late", "Đi muộn"), vi("Excused absence", "Vắng có phép")
+    assert by_name(rows, "Trần Văn An")[-3:] == [
+        "08:05",
+        excused,
+        f"Sáng 16/08/2023: {late}; Chiều 16/08/2023: {excused} (Họp Ủy ban)",
+    ]
+    assert by_name(rows, "Nguyễn Thị Hằng")[-3:] == ["07:31", "13:40", ""]
+    sheet = read_xlsx(staff_client, f"/manage/events/{course.event_id}/export.xlsx")
+    assert by_name(sheet, "Trần Văn An")[-3:-1] == ["08:05", excused]

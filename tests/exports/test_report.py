@@ -12,6 +12,9 @@ from sqlalchemy import select
 
 from tests.exports.conftest import Course
 from tests.exports.conftest import add_confirmed
+from tests.exports.conftest import vi
+from trainingapp.attendance.marks import Mark
+from trainingapp.attendance.marks import set_mark
 from trainingapp.audit.models import AuditEntry
 from trainingapp.events.models import Event
 from trainingapp.exports.report import attendance_report
@@ -55,7 +58,7 @@ def test_query_count_does_not_grow(app: Flask, course: Course, sql_statements: l
         event = db.session.get(Event, course.event_id)
         sql_statements.clear()
         report = attendance_report(event)
-        assert len(sql_statements) == few <= 4
+        assert len(sql_statements) == few <= 6
         assert report.total.confirmed == 305
 
 
@@ -93,3 +96,24 @@ def test_report_xlsx(app: Flask, staff_client: FlaskClient, course: Course) -> N
             select(AuditEntry).where(AuditEntry.action == "attendance_report.export")
         ).one()
         assert entry.details["format"] == "xlsx"
+
+
+def test_sessions_count_late_arrivals_and_excused_absences(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    with app.app_context():
+        set_mark(course.event_id, course.ids["an"], course.morning_id, Mark.LATE, None)
+        set_mark(course.event_id, course.ids["an"], course.afternoon_id, Mark.EXCUSED, None)
+        db.session.commit()
+        event = db.session.get(Event, course.event_id)
+        assert event is not None
+        morning, afternoon = attendance_report(event).sessions
+    # Hằng on time and An late in the morning; An excused in the afternoon, Hằng there.
+    assert (morning.attended, morning.late, morning.excused) == (2, 1, 0)
+    assert (afternoon.attended, afternoon.late, afternoon.excused) == (1, 0, 1)
+    response = staff_client.get(f"/manage/events/{course.event_id}/report.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4)]
+    assert rows[0][-2:] == [vi("Late", "Đi muộn"), vi("Excused absence", "Vắng có phép")]
+    assert rows[1][-2:] == [1, 0]
+    assert rows[2][-2:] == [0, 1]

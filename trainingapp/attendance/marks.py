@@ -22,6 +22,7 @@ from ..events.locking import lock_course
 from ..events.models import EventSession
 from ..extensions import db
 from ..registration.models import Registration
+from ..registration.models import RegistrationStatus
 from .models import Attendance
 from .models import ExcusedAbsence
 from .services import AttendanceError
@@ -208,6 +209,8 @@ def set_mark(
                 )
             )
         if mark is Mark.EXCUSED:
+            if registration.status != RegistrationStatus.CONFIRMED:
+                raise AttendanceError(_l("Only a confirmed participant's absence can be excused."))
             if excuse is None:
                 excuse = ExcusedAbsence(
                     registration_id=registration_id,

@@ -1,9 +1,10 @@
 """Attendance report of a course: per session, per unit kind and per unit, with grouped queries
-(four in all, whatever the number of registrations), as page data, SVG bar charts and XLSX.
+(six in all, whatever the number of registrations), as page data, SVG bar charts and XLSX.
 
 Definitions: *registered* counts every registration that is not cancelled or rejected; *confirmed*
 the confirmed ones; *attended* the participants checked in (to that session, or to at least one
-session for a unit); *rate* is attended / confirmed.
+session for a unit); *rate* is attended / confirmed. Sessions also count, of the attended, those
+marked late, and the excused absences (``attendance.marks``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import select
 
+from ..attendance.marks import Mark
+from ..attendance.marks import mark_counts
 from ..attendance.models import Attendance
 from ..common.text import text_sort_key
 from ..events.models import Event
@@ -46,6 +49,9 @@ class Line:
     confirmed: int = 0
     attended: int = 0
     detail: str = ""
+    #: sessions only: of the attended, those marked late; excused absences (``attendance.marks``)
+    late: int | None = None
+    excused: int | None = None
 
     @property
     def rate(self) -> float | None:
@@ -66,7 +72,8 @@ class AttendanceReport:
 
 
 def attendance_report(event: Event) -> AttendanceReport:
-    """Figures for ``event``: sessions (1 query), attendance per session (1), per unit (1)."""
+    """Figures for ``event``: sessions (1 query), attendance per session (1), per unit (1),
+    late and excused per session (2)."""
     sessions = course_sessions(event.id)
     per_session = dict(
         db.session.execute(
@@ -121,7 +128,9 @@ def attendance_report(event: Event) -> AttendanceReport:
     report.units.sort(key=lambda line: text_sort_key(line.label))
     order = {str(label): i for i, label in enumerate(KIND_LABELS.values())}
     report.kinds = sorted(kinds.values(), key=lambda line: order.get(line.label, len(order)))
+    marks = mark_counts(event.id)
     for event_session in sessions:
+        session_marks = marks.get(event_session.id, {})
         report.sessions.append(
             Line(
                 session_label(event_session),
@@ -129,6 +138,8 @@ def attendance_report(event: Event) -> AttendanceReport:
                 report.total.confirmed,
                 per_session.get(event_session.id, 0),
                 detail=f"{event_session.start_time:%H:%M}–{event_session.end_time:%H:%M}",
+                late=session_marks.get(Mark.LATE, 0),
+                excused=session_marks.get(Mark.EXCUSED, 0),
             )
         )
     return report
@@ -221,7 +232,9 @@ def report_xlsx(event: Event, report: AttendanceReport) -> Path:
             if detail is not None:
                 sheet.set_column(1, 1, 26)
             figures = len(first_columns)
-            sheet.set_column(figures, figures + 3, 12)
+            sheet.set_column(figures, figures + 5, 12)
+            if lines is report.sessions:
+                sheet.write_row(3, figures + 4, [_("Late"), _("Excused absence")], bold)
             row = 3
             for line in [*lines, report.total] if lines is not report.sessions else lines:
                 row += 1
@@ -233,6 +246,9 @@ def report_xlsx(event: Event, report: AttendanceReport) -> Path:
                 sheet.write_number(row, figures + 2, line.attended)
                 if line.rate is not None:
                     sheet.write_number(row, figures + 3, line.rate, percent)
+                if line.late is not None and line.excused is not None:
+                    sheet.write_number(row, figures + 4, line.late)
+                    sheet.write_number(row, figures + 5, line.excused)
         workbook.close()
     except BaseException:
         target.unlink(missing_ok=True)

@@ -21,7 +21,10 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import type_coerce
 
+from ..attendance.marks import MARK_LABELS
+from ..attendance.marks import Mark
 from ..attendance.models import Attendance
+from ..attendance.models import ExcusedAbsence
 from ..common.time import LOCAL_TZ
 from ..events.models import Event
 from ..events.models import EventSession
@@ -113,6 +116,7 @@ def export_header(sessions: list[EventSession]) -> list[str]:
         _("Registered at"),
         _("Check-in code"),
         *(session_label(s) for s in sessions),
+        *([_("Attendance notes")] if sessions else []),
     ]
 
 
@@ -150,19 +154,66 @@ def count_registrations(event_id: int, filters: ListFilters) -> int:
     )
 
 
-def _chunk_attendance(ids: list[int], session_ids: list[int]) -> dict[int, dict[int, datetime]]:
-    """Check-in instants of these registrations, per registration and session: one query."""
-    found: dict[int, dict[int, datetime]] = defaultdict(dict)
+@dataclass(frozen=True)
+class _Seen:
+    """One registration's session in the export: its check-in (local "HH:MM") and mark."""
+
+    time: str
+    late: bool = False
+    excuse: str | None = None  # the reason, "" when none was given; None: not excused
+
+
+def _chunk_attendance(ids: list[int], session_ids: list[int]) -> dict[int, dict[int, _Seen]]:
+    """Check-ins and excused absences of these registrations, per registration and session:
+    two queries. A check-in wins over an excuse (``attendance.marks``)."""
+    found: dict[int, dict[int, _Seen]] = defaultdict(dict)
     if not ids or not session_ids:
         return found
-    rows = db.session.connection().execute(
-        select(Attendance.registration_id, Attendance.session_id, Attendance.checked_in_at).where(
-            Attendance.registration_id.in_(ids)
+    connection = db.session.connection()
+    for registration_id, session_id, reason in connection.execute(
+        select(
+            ExcusedAbsence.registration_id, ExcusedAbsence.session_id, ExcusedAbsence.reason
+        ).where(ExcusedAbsence.registration_id.in_(ids))
+    ).all():
+        found[registration_id][session_id] = _Seen("", excuse=reason or "")
+    from_utc = LOCAL_TZ.fromutc
+    for registration_id, session_id, checked_in_at, late in connection.execute(
+        select(
+            Attendance.registration_id,
+            Attendance.session_id,
+            Attendance.checked_in_at,
+            Attendance.late,
+        ).where(Attendance.registration_id.in_(ids))
+    ).all():
+        local = from_utc(checked_in_at.replace(tzinfo=LOCAL_TZ))
+        found[registration_id][session_id] = _Seen(
+            f"{local.hour:02d}:{local.minute:02d}", late=bool(late)
         )
-    )
-    for registration_id, session_id, checked_in_at in rows.all():
-        found[registration_id][session_id] = checked_in_at
     return found
+
+
+def _attendance_cells(
+    seen: dict[int, _Seen], session_ids: list[int], names: dict[int, str]
+) -> list[Cell]:
+    """The session columns (check-in time, or "Excused absence") and the notes column that
+    names late arrivals and excuses with their reasons."""
+    cells: list[Cell] = []
+    notes: list[str] = []
+    for session_id in session_ids:
+        mark = seen.get(session_id)
+        if mark is None:
+            cells.append("")
+        elif mark.excuse is not None:
+            cells.append(str(MARK_LABELS[Mark.EXCUSED]))
+            note = f"{names[session_id]}: {MARK_LABELS[Mark.EXCUSED]}"
+            notes.append(f"{note} ({mark.excuse})" if mark.excuse else note)
+        else:
+            cells.append(mark.time)
+            if mark.late:
+                notes.append(f"{names[session_id]}: {MARK_LABELS[Mark.LATE]}")
+    if session_ids:
+        cells.append(neutralise("; ".join(notes)))
+    return cells
 
 
 def _labels() -> tuple[dict[Any, str], dict[Any, str], dict[Any, str], dict[Any, str]]:
@@ -188,17 +239,22 @@ def iter_registration_rows(
     """The export's rows, streamed: one query for the rows and one per chunk for attendance.
 
     Text cells are neutralised against formula injection; the registration time is a naive
-    local datetime; each session's cell is the local check-in time (HH:MM) or empty.
+    local datetime; each session's cell is the local check-in time (HH:MM), "Excused absence" or empty,
+    and a last column notes late arrivals and the reasons of excused absences.
     """
     # Labels are translated now, in the request's language: the rows may be read later, while
     # the response streams, outside the request.
     labels = _labels()
+    names = {s.id: session_label(s) for s in course_sessions(event_id) if s.id in session_ids}
     query = _export_query(event_id, filters).execution_options(yield_per=chunk_size)
-    return _iter_rows(query, session_ids, labels)
+    return _iter_rows(query, session_ids, labels, names)
 
 
 def _iter_rows(
-    query: Select[*tuple[Any, ...]], session_ids: list[int], labels: tuple[dict[Any, str], ...]
+    query: Select[*tuple[Any, ...]],
+    session_ids: list[int],
+    labels: tuple[dict[Any, str], ...],
+    session_names: dict[int, str],
 ) -> Iterator[list[Cell]]:
     genders, kinds, statuses, sources = labels
     # Core rows on the session's connection: the ORM adds nothing to plain columns but time.
@@ -238,14 +294,8 @@ def _iter_rows(
                 sources.get(source, ""),
                 from_utc(created_at.replace(tzinfo=LOCAL_TZ)).replace(tzinfo=None),
                 neutralise(checkin_code),
+                *_attendance_cells(seen, session_ids, session_names),
             ]
-            for session_id in session_ids:
-                instant = seen.get(session_id)
-                if instant is None:
-                    row.append("")
-                else:
-                    local = from_utc(instant.replace(tzinfo=LOCAL_TZ))
-                    row.append(f"{local.hour:02d}:{local.minute:02d}")
             yield row
 
 

@@ -27,14 +27,21 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import HiddenField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import SubmitField
+from wtforms.validators import Length
 
+from ..attendance import marks as attendance_marks
 from ..attendance import services as attendance_services
+from ..attendance.marks import MARK_LABELS
+from ..attendance.marks import REASON_MAX
+from ..attendance.marks import Mark
 from ..auth.guard import guard_manage_blueprint
 from ..common.errors import DomainError
 from ..common.errors import show_on_form
+from ..events.manage_blueprint import as_choices
 from ..events.models import StaffRole
 from ..extensions import db
 from ..organizations.models import Organization
@@ -101,6 +108,15 @@ class FilterForm(FlaskForm):
 
 class BulkForm(FlaskForm):
     """CSRF only; ids, action and session come from the posted checkboxes and selects."""
+
+
+class MarkForm(FlaskForm):
+    """One session's attendance mark on a registration's page."""
+
+    session_id = HiddenField()
+    mark = SelectField(_l("Mark"), choices=as_choices((m.value, MARK_LABELS[m]) for m in Mark))
+    reason = StringField(_l("Reason (for an excused absence)"), validators=[Length(max=REASON_MAX)])
+    submit = SubmitField(_l("Save the mark"))
 
 
 class RegistrationEditForm(RegistrationForm):
@@ -183,6 +199,7 @@ def registrations(event_id: int) -> Any:
         error_out=False,
     )
     present = attendance_services.attendance_map([r.id for r in page.items])
+    excused = attendance_marks.excused_map([r.id for r in page.items])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "registrants/list.html",
@@ -193,6 +210,8 @@ def registrations(event_id: int) -> Any:
         args=args,
         sessions=sessions,
         present=present,
+        excused=excused,
+        mark_labels=MARK_LABELS,
         bulk_form=BulkForm(),
         can_decide=_can_decide(),
         status_labels=STATUS_LABELS,
@@ -371,12 +390,17 @@ def registration(event_id: int, registration_id: int) -> Any:
     item = _registration_or_404(event_id, registration_id)
     sessions = attendance_services.course_sessions(event_id)
     present = attendance_services.attendance_map([item.id]).get(item.id, {})
+    excused = attendance_marks.excused_map([item.id]).get(item.id, {})
     return render_template(
         "registrants/detail.html",
         event=g.event,
         registration=item,
         sessions=sessions,
         present=present,
+        excused=excused,
+        mark_of=attendance_marks.mark_of,
+        mark_labels=MARK_LABELS,
+        mark_form=MarkForm(),
         history=registrants.registration_history(item.id),
         bulk_form=BulkForm(),
         can_decide=_can_decide(),
@@ -384,6 +408,40 @@ def registration(event_id: int, registration_id: int) -> Any:
         status_colours=STATUS_COLOURS,
         source_labels=SOURCE_LABELS,
     )
+
+
+@registrants_bp.post("/events/<int:event_id>/registrations/<int:registration_id>/mark")
+def registration_mark(event_id: int, registration_id: int) -> Any:
+    """Late or on time for a check-in; excused or not for an absence (any course staff)."""
+    item = _registration_or_404(event_id, registration_id)
+    form = MarkForm()
+    back = url_for(".registration", event_id=event_id, registration_id=item.id) + "#attendance"
+    session_id = _int(form.session_id.data)
+    if not form.validate_on_submit() or session_id is None:
+        flash(_("The mark was not saved: %(reason)s", reason=_mark_form_error(form)), "danger")
+        return redirect(back, 303)
+    try:
+        mark = attendance_marks.set_mark(
+            event_id,
+            item.id,
+            session_id,
+            Mark(form.mark.data),
+            current_user,
+            reason=form.reason.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(_("Marked: %(mark)s.", mark=MARK_LABELS[mark]), "success")
+    return redirect(back, 303)
+
+
+def _mark_form_error(form: MarkForm) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return str(_("choose a session and a mark."))
 
 
 @registrants_bp.route(
