@@ -14,7 +14,10 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func
 from sqlalchemy import select
 
+from trainingapp.attendance.marks import Mark
+from trainingapp.attendance.marks import mark_counts
 from trainingapp.attendance.models import Attendance
+from trainingapp.attendance.models import ExcusedAbsence
 from trainingapp.audit.models import AuditEntry
 from trainingapp.common.phones import normalise_phone
 from trainingapp.common.text import fold
@@ -260,3 +263,21 @@ def test_upcoming_copy_has_units_invited_and_one_has_nominated(
     page = client.get(f"/n/{token}")
     assert page.status_code == 200
     assert "Lộc Văn Sơn" in page.get_data(as_text=True)
+
+
+def test_reference_course_has_late_arrivals_and_excused_absences(app: Flask, seeded: str) -> None:
+    with app.app_context():
+        reference = _reference()
+        counts = mark_counts(reference.id)
+        for event_session in reference.sessions:
+            marks = counts[event_session.id]
+            assert 5 <= marks[Mark.LATE] <= marks[Mark.PRESENT] / 3
+            assert marks[Mark.EXCUSED] == 6
+        # Late means checked in more than 15 minutes after the session started, as the desk did.
+        for attendance in db.session.scalars(select(Attendance).where(Attendance.late)):
+            start = datetime.combine(attendance.session.date, attendance.session.start_time)
+            assert to_local(attendance.checked_in_at).replace(tzinfo=None) > start + timedelta(
+                minutes=15
+            )
+        reasons = db.session.scalars(select(ExcusedAbsence.reason)).all()
+        assert set(reasons) <= set(data.EXCUSE_REASONS)

@@ -419,3 +419,12 @@ EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 
 #: the app's own check-in code letters (no 0/O, 1/I/L)
 CHECKIN_ALPHABET = storage.CHECKIN_ALPHABET
+
+#: reasons given for an excused absence (vắng có phép) in the reference course
+EXCUSE_REASONS = [
+    "Họp đột xuất tại đơn vị",
+    "Trực chỉ huy theo lịch",
+    "Ốm, có giấy của cơ sở y tế",
+    "Đi công tác theo quyết định của thủ trưởng",
+    "Tham gia công tác phòng, chống thiên tai tại địa phương",
+]

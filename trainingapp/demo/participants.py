@@ -7,8 +7,11 @@ from collections import Counter
 from datetime import datetime
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from ..attendance.models import Attendance
 from ..attendance.models import CheckInMethod
+from ..attendance.models import ExcusedAbsence
 from ..common.time import local_to_utc
 from ..events.models import Event
 from ..events.models import EventSession
@@ -38,6 +41,9 @@ AFTERNOON_ONLY = 0.3
 CHECKIN_METHODS = ((CheckInMethod.QR, 6), (CheckInMethod.CODE, 2), (CheckInMethod.SEARCH, 2))
 
 UPCOMING_CONFIRMED = 37
+#: a check-in this long after the start was marked late at the desk
+LATE_AFTER = timedelta(minutes=15)
+EXCUSED_PER_SESSION = 6
 UPCOMING_CANCELLED = 2
 
 
@@ -100,6 +106,7 @@ def add_reference_participants(
         _check_in(registration, morning, created, CheckInMethod.WALK_IN)
         if rng.random() < AFTERNOON_STAYS:
             _check_in(registration, afternoon, _arrival(rng, afternoon), _method(rng))
+    _excuse_absences(confirmed, sessions)
     db.session.flush()
 
 
@@ -198,12 +205,46 @@ def _register(
 
 def _check_in(
     registration: Registration, event_session: EventSession, at: datetime, method: CheckInMethod
-) -> None:
-    db.session.add(
-        Attendance(
-            registration=registration, session=event_session, checked_in_at=at, method=method
-        )
+) -> Attendance:
+    # The desk marked late whoever came more than LATE_AFTER after the start.
+    start = local_to_utc(datetime.combine(event_session.date, event_session.start_time))
+    attendance = Attendance(
+        registration=registration,
+        session=event_session,
+        checked_in_at=at,
+        method=method,
+        late=at > start + LATE_AFTER,
     )
+    db.session.add(attendance)
+    return attendance
+
+
+def _excuse_absences(confirmed: list[Registration], sessions: list[EventSession]) -> None:
+    """A few absent participants had asked leave beforehand (vắng có phép), with a reason.
+    Its own random sequence, so the rest of the demo stays as it was."""
+    rng = random.Random(REFERENCE_SEED + "-excused")  # noqa: S311 - reproducible demo data
+    db.session.flush()
+    present = {
+        (registration_id, session_id)
+        for registration_id, session_id in db.session.execute(
+            select(Attendance.registration_id, Attendance.session_id).where(
+                Attendance.session_id.in_([s.id for s in sessions])
+            )
+        )
+    }
+    for event_session in sessions:
+        absent = [r for r in confirmed if (r.id, event_session.id) not in present]
+        for registration in rng.sample(absent, min(EXCUSED_PER_SESSION, len(absent))):
+            db.session.add(
+                ExcusedAbsence(
+                    registration_id=registration.id,
+                    session_id=event_session.id,
+                    reason=rng.choice(data.EXCUSE_REASONS),
+                    recorded_at=local_to_utc(
+                        datetime.combine(event_session.date, event_session.start_time)
+                    ),
+                )
+            )
 
 
 def _arrival(rng: random.Random, event_session: EventSession) -> datetime:
