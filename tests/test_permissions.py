@@ -116,6 +116,7 @@ ACCESS: dict[str, str] = {
     "registrants_manage.registration": EVENT_STAFF,
     "registrants_manage.registration_edit": EVENT_STAFF,
     "registrants_manage.registration_mark": EVENT_STAFF,
+    "attendance_manage.late": EVENT_STAFF,
     "attendance_manage.checkin": EVENT_STAFF,
     "attendance_manage.checkin_code": EVENT_STAFF,
     "attendance_manage.checkin_one": EVENT_STAFF,

@@ -14,6 +14,7 @@ from trainingapp.attendance.marks import attended_counts
 from trainingapp.attendance.marks import mark_counts
 from trainingapp.attendance.marks import marks_for
 from trainingapp.attendance.marks import set_mark
+from trainingapp.attendance.models import Attendance
 from trainingapp.attendance.models import CheckInMethod
 from trainingapp.attendance.services import AttendanceError
 from trainingapp.attendance.services import check_in_by_id
@@ -155,3 +156,32 @@ def test_another_courses_registration_is_not_found(desk: Desk, staff_client: Fla
         data={"session_id": desk.morning_id, "mark": "late"},
     )
     assert response.status_code in (403, 404)
+
+
+def test_the_door_marks_a_check_in_late_and_on_time_again(
+    app: Flask, desk: Desk, staff_client: FlaskClient
+) -> None:
+    checkin = f"/manage/events/{desk.event_id}/checkin"
+    response = staff_client.post(checkin, data={"code": "AAA222", "session": desk.morning_id})
+    panel = staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Mark late" in panel
+    with app.app_context():
+        attendance = db.session.scalars(
+            select(Attendance).where(Attendance.registration_id == desk.people[AN])
+        ).one()
+    url = f"/manage/events/{desk.event_id}/attendance/{attendance.id}/late"
+    response = staff_client.post(url, data={"session": desk.morning_id, "late": "1"})
+    assert response.headers["Location"].endswith(f"/checkin?session={desk.morning_id}")
+    assert f"{AN}: Late." in staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert marks_for([desk.people[AN]])[desk.people[AN]] == {desk.morning_id: Mark.LATE}
+    staff_client.post(url, data={"session": desk.morning_id, "late": "0"})
+    with app.app_context():
+        assert marks_for([desk.people[AN]])[desk.people[AN]] == {desk.morning_id: Mark.PRESENT}
+    # An unknown check-in: a message, no error.
+    gone = staff_client.post(
+        f"/manage/events/{desk.event_id}/attendance/999999/late",
+        data={"session": desk.morning_id},
+        follow_redirects=True,
+    )
+    assert "This check-in no longer exists." in gone.get_data(as_text=True)

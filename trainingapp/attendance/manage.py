@@ -35,12 +35,15 @@ from ..extensions import db
 from ..registration.errors import AlreadyRegistered
 from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..registration.models import Registration
+from . import marks
 from . import offline
 from . import services
 from .forms import CodeForm
 from .forms import PaperForm
 from .forms import SessionActionForm
 from .forms import WalkInForm
+from .marks import MARK_LABELS
+from .marks import Mark
 from .models import Attendance
 from .models import CheckInMethod
 from .services import CheckInResult
@@ -388,6 +391,32 @@ def undo(event_id: int, attendance_id: int) -> Any:
     name = attendance.registration.full_name
     db.session.commit()
     flash(_("Check-in of %(name)s undone.", name=name), "info")
+    return redirect(target, 303)
+
+
+@attendance_bp.post("/events/<int:event_id>/attendance/<int:attendance_id>/late")
+def late(event_id: int, attendance_id: int) -> Any:
+    """At the door: mark the person just checked in as late (or on time again)."""
+    form = SessionActionForm()
+    event_session = _form_session()
+    target = _checkin_url(event_session, form.q.data) if event_session else None
+    target = target or url_for(".checkin", event_id=event_id)
+    attendance = db.session.get(Attendance, attendance_id) if 0 < attendance_id < 2**31 else None
+    if not form.validate_on_submit() or attendance is None:
+        flash(_("This check-in no longer exists."), "warning")
+        return redirect(target, 303)
+    mark = Mark.PRESENT if request.form.get("late") == "0" else Mark.LATE
+    try:
+        marks.set_mark(
+            event_id, attendance.registration_id, attendance.session_id, mark, current_user
+        )
+    except services.AttendanceError as error:
+        db.session.rollback()
+        flash(str(error.message), "warning")
+        return redirect(target, 303)
+    name = attendance.registration.full_name
+    db.session.commit()
+    flash(_("%(name)s: %(mark)s.", name=name, mark=MARK_LABELS[mark]), "info")
     return redirect(target, 303)
 
 
