@@ -105,7 +105,19 @@ def register_web(app: Flask) -> None:
         return _render_error(InternalServerError())
 
     app.after_request(_security_headers)
+    _register_audit_filters(app)
 
     @app.context_processor
     def _inject_languages() -> dict[str, Any]:
         return {"language_names": LANGUAGE_NAMES, "get_locale": get_locale}
+
+
+def _register_audit_filters(app: Flask) -> None:
+    """Audit entries read as words on every page that shows them (the audit log, a
+    registration's history), not as codes: ``registration.create`` is "Đăng ký mới"."""
+    from .admin import audit
+
+    app.add_template_filter(audit.action_label, "audit_action")
+    app.add_template_filter(audit.object_label, "audit_object")
+    app.add_template_filter(audit.actor_text, "audit_actor")
+    app.add_template_filter(audit.describe, "audit_lines")

@@ -12,8 +12,12 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 
 from tests.factories import make_event
+from trainingapp.admin.audit import ACTION_LABELS
+from trainingapp.admin.audit import action_label
+from trainingapp.admin.audit import actor_text
 from trainingapp.admin.audit import describe
 from trainingapp.admin.audit import format_value
+from trainingapp.admin.audit import object_label
 from trainingapp.audit.models import AuditEntry
 from trainingapp.auth.models import Role
 from trainingapp.auth.models import User
@@ -75,11 +79,9 @@ def entries(app: Flask, admin: User, make_user: Callable[..., Any]) -> dict[str,
 
 
 def listed(html: str) -> list[str]:
-    """The actions shown in the list, in order (their codes)."""
+    """The actions shown in the list, in order (their codes, kept out of sight in data-action)."""
     body = html.split("entries, newest first", 1)[1]
-    return [
-        part.split("</code>", 1)[0] for part in body.split('<code class="small text-muted">')[1:]
-    ]
+    return [part.split('"', 1)[0] for part in body.split('data-action="')[1:]]
 
 
 @pytest.mark.parametrize("role", [Role.ORGANIZER, Role.STAFF])
@@ -185,10 +187,89 @@ def test_describe_and_format_values(app: Flask) -> None:
         assert [(line.label, line.before, line.after, line.value) for line in lines] == [
             ("Active", "yes", "no", None),
             ("Retired on", "—", "01/07/2025", None),
-            ("rows", None, None, "3"),
+            ("Rows", None, None, "3"),
         ]
         assert describe({"role": ["staff", "admin"]})[0].after == "Administrator"
         assert describe({"kind": "border_post"})[0].value == "Border guard post"
         assert format_value("2023-02-31") == "2023-02-31"
         assert format_value("08:00:00") == "08:00"
         assert format_value({"id": 3, "name": "Đồn"}) == "id: 3, Name: Đồn"
+
+
+#: functions that write an audit entry, and the position of their action argument
+_RECORDERS = {"record": 1, "record_export": 1, "set_status": 3}
+
+
+def _recorded_actions() -> set[str]:
+    """Every action the code passes to ``audit.services.record`` or its wrappers: literals,
+    both sides of a conditional, and names (``action``, ``ISSUE_ACTION``) through the strings
+    assigned to them. A wrapper's own parameter is skipped: its callers are read instead."""
+    import ast
+    from pathlib import Path
+
+    import trainingapp
+
+    root = Path(trainingapp.__file__).parent
+    trees = [ast.parse(path.read_text()) for path in root.rglob("*.py")]
+    assigned: dict[str, set[str]] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and isinstance(node.value.value, str):
+                        assigned.setdefault(target.id, set()).add(node.value.value)
+
+    def strings(node: ast.expr, parameters: set[str]) -> set[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.IfExp):
+            return strings(node.body, parameters) | strings(node.orelse, parameters)
+        if isinstance(node, ast.Name) and node.id in parameters:
+            return set()
+        name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+        found = {value for value in assigned.get(str(name), set()) if "." in value}
+        # A constant must name an action; another argument in that place (a wrapper of the
+        # same name with other parameters) is not one.
+        assert found or not str(name).isupper(), f"cannot tell which action {name} is"
+        return found
+
+    actions: set[str] = set()
+
+    def visit(node: ast.AST, parameters: set[str]) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            parameters = parameters | {a.arg for a in node.args.args + node.args.kwonlyargs}
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            position = _RECORDERS.get(str(name))
+            if position is not None:
+                keyword = next((k.value for k in node.keywords if k.arg == "action"), None)
+                argument = node.args[position] if len(node.args) > position else keyword
+                if argument is not None:
+                    actions.update(strings(argument, parameters))
+        for child in ast.iter_child_nodes(node):
+            visit(child, parameters)
+
+    for tree in trees:
+        visit(tree, set())
+    return actions
+
+
+def test_every_recorded_action_has_words() -> None:
+    """The audit log and a registration's history never show a code such as
+    ``registration.create`` (issue 17): each action the code records has a label."""
+    actions = _recorded_actions()
+    assert {"registration.create", "attendance.mark", "signin_sheet.export"} <= actions
+    missing = sorted(action for action in actions if action not in ACTION_LABELS)
+    assert not missing, f"add labels to ACTION_LABELS in trainingapp/admin/audit.py: {missing}"
+
+
+def test_entries_read_in_vietnamese(app: Flask) -> None:
+    with app.test_request_context(), force_locale("vi"):
+        assert action_label("registration.create") == "Đăng ký mới"
+        assert actor_text("participant") == "học viên"
+        lines = describe({"status": "waitlisted", "source": "online"})
+        assert [(line.label, line.value) for line in lines] == [
+            ("Trạng thái", "Danh sách chờ"),
+            ("Nguồn", "Trực tuyến"),
+        ]
+        assert object_label("Event", 3) == "Khóa học #3"

@@ -153,7 +153,11 @@ def test_registration_page_shows_details_attendance_and_history(
         assert text in html
     assert "✓" in html
     assert "not checked in" in html
-    assert "attendance.check_in" in html
+    # The history in words: the action, the session and the method, no codes.
+    assert "Checked in</span>" in html
+    assert "Session: Sáng 16/08" in html
+    assert "Method: typed code" in html
+    assert "attendance.check_in" not in html
     assert "staff@example.vn" in html
     assert 'value="cancel"' not in html  # staff: no status buttons
     assert 'value="cancel"' in organizer_client.get(
@@ -176,9 +180,9 @@ def test_registration_page_shows_details_attendance_and_history(
         data={"action": "cancel", "ids": str(an), "back": str(an)},
     )
     assert response.headers["Location"].endswith(f"/registrations/{an}")
-    assert "registration.cancel" in organizer_client.get(response.headers["Location"]).get_data(
-        as_text=True
-    )
+    history = organizer_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Registration cancelled</span>" in history
+    assert "Status: Confirmed → Cancelled" in history
 
 
 def test_edit_with_the_public_form_rules(app: Flask, staff_client: FlaskClient, desk: Desk) -> None:

@@ -41,6 +41,73 @@ ACTION_LABELS: dict[str, Any] = {
     "lecturer.create": _l("Lecturer added"),
     "lecturer.update": _l("Lecturer edited"),
     "lecturer.delete": _l("Lecturer deleted"),
+    "event.create": _l("Course created"),
+    "event.update": _l("Course edited"),
+    "event.status": _l("Course status changed"),
+    "event.clone": _l("Course copied"),
+    "event.anonymise": _l("Course's personal data anonymised"),
+    "event.nomination_deadline": _l("Nomination deadline set"),
+    "event.held_seats_released": _l("Held quota seats released"),
+    "event_staff.create": _l("Course staff added"),
+    "event_staff.update": _l("Course staff role changed"),
+    "event_staff.delete": _l("Course staff removed"),
+    "session.create": _l("Session added"),
+    "session.update": _l("Session edited"),
+    "session.delete": _l("Session deleted"),
+    "topic.create": _l("Topic added"),
+    "topic.update": _l("Topic edited"),
+    "topic.delete": _l("Topic deleted"),
+    "topic.move": _l("Topic moved"),
+    "quota.create": _l("Quota set"),
+    "quota.update": _l("Quota changed"),
+    "quota.delete": _l("Quota removed"),
+    "registration.create": _l("New registration"),
+    "registration.edit": _l("Registration edited"),
+    "registration.import": _l("Registrations imported"),
+    "registration.approve": _l("Registration approved"),
+    "registration.promote": _l("Confirmed from the waiting list"),
+    "registration.reject": _l("Registration rejected"),
+    "registration.cancel": _l("Registration cancelled"),
+    "registration.register_again": _l("Registered again"),
+    "registration.export": _l("Registrations exported"),
+    "signin_sheet.export": _l("Sign-in sheet downloaded"),
+    "attendance_report.export": _l("Attendance report downloaded"),
+    "course_report.export": _l("Course report downloaded"),
+    "attendance.check_in": _l("Checked in"),
+    "attendance.undo": _l("Check-in undone"),
+    "attendance.paper": _l("Paper list ticks saved"),
+    "attendance.mark": _l("Attendance mark changed"),
+    "attendance.sync_conflict": _l("Offline check-in needs a look"),
+    "invitation.create": _l("Unit invited"),
+    "invitation.update": _l("Invitation changed"),
+    "invitation.revoke": _l("Invitation link revoked"),
+    "invitation.renew": _l("Invitation link renewed"),
+    "invitation.remind": _l("Unit reminded"),
+    "letter_template.upload": _l("Letter template uploaded"),
+    "letter_template.delete": _l("Letter template reset"),
+    "demo.seed": _l("Demo data added"),
+}
+
+#: what an entry is about (``AuditEntry.object_type``, the model's class name)
+OBJECT_LABELS: dict[str, Any] = {
+    "Registration": _l("Registration"),
+    "Event": _l("Course"),
+    "EventSession": _l("Session"),
+    "Topic": _l("Topic"),
+    "Quota": _l("Quota"),
+    "EventStaff": _l("Course staff"),
+    "User": _l("Account"),
+    "Organization": _l("Organization"),
+    "Lecturer": _l("Lecturer"),
+    "Invitation": _l("Invitation"),
+    "LetterTemplate": _l("Letter template"),
+}
+
+#: who acted, when it was not an account (``AuditEntry.actor_label``)
+ACTOR_LABELS: dict[str, Any] = {
+    "participant": _l("participant"),
+    "system": _l("system"),
+    "unit contact": _l("unit's contact"),
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -70,6 +137,19 @@ FIELD_LABELS: dict[str, Any] = {
     "kept": _l("Kept"),
     "moved": _l("References moved"),
     "combined": _l("Duplicates combined"),
+    "source": _l("Source"),
+    "session": _l("Session"),
+    "session_id": _l("Session no."),
+    "method": _l("Method"),
+    "checked_in_at": _l("Checked in at"),
+    "over_capacity": _l("Over capacity"),
+    "consent": _l("Consent"),
+    "reason": _l("Reason"),
+    "from": _l("Before"),
+    "to": _l("After"),
+    "count": _l("Number"),
+    "format": _l("Format"),
+    "rows": _l("Rows"),
 }
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -90,6 +170,20 @@ class DetailLine:
 def action_label(action: str) -> str:
     label = ACTION_LABELS.get(action)
     return str(label) if label is not None else action
+
+
+def object_label(object_type: str | None, object_id: int | None) -> str:
+    """``Registration #12`` as "Học viên đăng ký #12"; empty when the entry is about nothing."""
+    if not object_type:
+        return ""
+    label = OBJECT_LABELS.get(object_type)
+    text = str(label) if label is not None else object_type
+    return f"{text} #{object_id}" if object_id else text
+
+
+def actor_text(actor_label: str | None) -> str:
+    label = ACTOR_LABELS.get(actor_label or "system")
+    return str(label) if label is not None else str(actor_label)
 
 
 def field_label(field: str) -> str:
@@ -122,12 +216,33 @@ def format_value(value: Any) -> str:
 
 def _value_labels() -> dict[str, dict[str, Any]]:
     """Coded values shown with their words: organization kinds, account roles."""
+    from ..attendance.marks import MARK_LABELS
     from ..organizations.services import KIND_LABELS
+    from ..registration.labels import SOURCE_LABELS
+    from ..registration.labels import STATUS_LABELS
     from .forms import ROLE_LABELS
 
+    statuses = {status.value: label for status, label in STATUS_LABELS.items()}
+    marks = {mark.value: label for mark, label in MARK_LABELS.items()}
     return {
         "kind": {kind.value: label for kind, label in KIND_LABELS.items()},
         "role": {role.value: label for role, label in ROLE_LABELS.items()},
+        "status": statuses,
+        "source": {source.value: label for source, label in SOURCE_LABELS.items()},
+        "method": {
+            "qr": _l("QR code"),
+            "code": _l("typed code"),
+            "search": _l("search"),
+            "walk_in": _l("walk-in"),
+            "paper": _l("paper list"),
+            "bulk": _l("from the list"),
+        },
+        "from": marks,
+        "to": marks,
+        "consent": {
+            "recorded by staff": _l("recorded by staff"),
+            "informed by the unit": _l("informed by the unit"),
+        },
     }
 
 

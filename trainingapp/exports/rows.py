@@ -32,9 +32,9 @@ from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import KIND_LABELS
 from ..registration.forms import GENDER_CHOICES
+from ..registration.labels import SOURCE_LABELS
 from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..registration.models import Registration
-from ..registration.models import RegistrationSource
 from ..registration.models import RegistrationStatus
 from .filters import ListFilters
 from .filters import registrant_conditions
@@ -221,12 +221,7 @@ def _labels() -> tuple[dict[Any, str], dict[Any, str], dict[Any, str], dict[Any,
     genders = {choice.value: str(choice.label) for choice in GENDER_CHOICES}
     kinds = {kind.value: str(label) for kind, label in KIND_LABELS.items()}
     statuses = {status.value: status_label(status) for status in RegistrationStatus}
-    sources = {
-        RegistrationSource.ONLINE.value: _("Online"),
-        RegistrationSource.IMPORT.value: _("Imported"),
-        RegistrationSource.WALK_IN.value: _("Walk-in"),
-        RegistrationSource.NOMINATION.value: _("Nominated by the unit"),
-    }
+    sources = {source.value: str(label) for source, label in SOURCE_LABELS.items()}
     return genders, kinds, statuses, sources
 
 

@@ -48,6 +48,7 @@ from ..organizations.models import Organization
 from ..organizations.models import OrganizationKind
 from ..organizations.services import KIND_LABELS
 from ..registration.forms import RegistrationForm
+from ..registration.labels import SOURCE_LABELS
 from ..registration.labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..registration.models import Registration
 from ..registration.models import RegistrationSource
@@ -72,12 +73,6 @@ STATUS_COLOURS = {
     RegistrationStatus.WAITLISTED: "info",
     RegistrationStatus.CANCELLED: "secondary",
     RegistrationStatus.REJECTED: "danger",
-}
-SOURCE_LABELS = {
-    RegistrationSource.ONLINE: _l("Online"),
-    RegistrationSource.IMPORT: _l("Import"),
-    RegistrationSource.WALK_IN: _l("Walk-in"),
-    RegistrationSource.NOMINATION: _l("Nominated by the unit"),
 }
 #: bulk actions and whether they need an organizer
 ACTIONS = {"confirm": True, "reject": True, "cancel": True, "attend": False}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from .models import RegistrationSource
 from .models import RegistrationStatus
 
 STATUS_LABELS = {
@@ -12,4 +13,11 @@ STATUS_LABELS = {
     RegistrationStatus.WAITLISTED: _l("Waitlisted"),
     RegistrationStatus.CANCELLED: _l("Cancelled"),
     RegistrationStatus.REJECTED: _l("Rejected"),
+}
+
+SOURCE_LABELS = {
+    RegistrationSource.ONLINE: _l("Online"),
+    RegistrationSource.IMPORT: _l("Imported"),
+    RegistrationSource.WALK_IN: _l("Walk-in"),
+    RegistrationSource.NOMINATION: _l("Nominated by the unit"),
 }
