@@ -80,7 +80,7 @@ def entries(app: Flask, admin: User, make_user: Callable[..., Any]) -> dict[str,
 
 def listed(html: str) -> list[str]:
     """The actions shown in the list, in order (their codes, kept out of sight in data-action)."""
-    body = html.split("entries, newest first", 1)[1]
+    body = html.split("newest first", 1)[1]
     return [part.split('"', 1)[0] for part in body.split('data-action="')[1:]]
 
 

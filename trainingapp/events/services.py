@@ -15,6 +15,7 @@ from typing import Any
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from slugify import slugify
 from sqlalchemy import Select
 from sqlalchemy import select
@@ -239,9 +240,10 @@ def check_event(
     elif event is not None and event.id is not None:
         confirmed = count_confirmed(event.id)
         if data.capacity < confirmed:
-            errors["capacity"] = _l(
-                "%(count)d participants are already confirmed; the capacity cannot be lower.",
-                count=confirmed,
+            errors["capacity"] = lazy_ngettext(
+                "%(num)d participant is already confirmed; the capacity cannot be lower.",
+                "%(num)d participants are already confirmed; the capacity cannot be lower.",
+                confirmed,
             )
     organizer = db.session.get(Organization, data.organizer_id)
     current_organizer = event.organizer_id if event is not None else None

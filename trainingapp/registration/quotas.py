@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -38,9 +39,10 @@ def set_quota(actor: User | None, event: Event, organization_id: int, seats: int
     confirmed = confirmed_in_unit(event.id, organization_id)
     if seats < confirmed:
         raise EventError(
-            _l(
-                "%(count)d participants of this unit are already confirmed; the quota cannot be lower.",
-                count=confirmed,
+            lazy_ngettext(
+                "%(num)d participant of this unit is already confirmed; the quota cannot be lower.",
+                "%(num)d participants of this unit are already confirmed; the quota cannot be lower.",
+                confirmed,
             ),
             "seats",
         )
