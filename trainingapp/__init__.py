@@ -161,6 +161,14 @@ def _register_blueprints(app: Flask) -> None:
     from .nominations import messages  # noqa: F401  (the "nominations.*" composer)
     from .registration import notifications  # noqa: F401
 
+    # The evaluation: public form (and the link on /r/<token>), organizers' pages, reminder mail.
+    from .evaluation import messages as _evaluation_messages  # noqa: F401  ("evaluation.*")
+    from .evaluation.manage import evaluation_bp
+    from .evaluation.views import bp as evaluation_public_bp
+
+    app.register_blueprint(evaluation_bp)
+    app.register_blueprint(evaluation_public_bp)
+
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import create_user_command

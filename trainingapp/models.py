@@ -9,6 +9,10 @@ from .events.models import EventSession
 from .events.models import EventStaff
 from .events.models import Quota
 from .events.models import Topic
+from .evaluation.models import EvaluationAnswer
+from .evaluation.models import EvaluationForm
+from .evaluation.models import EvaluationQuestion
+from .evaluation.models import EvaluationResponse
 from .lecturers.models import Lecturer
 from .mail.models import OutboxMessage
 from .nominations.models import Invitation
@@ -19,6 +23,10 @@ from .registration.models import Registration
 __all__ = [
     "Attendance",
     "AuditEntry",
+    "EvaluationAnswer",
+    "EvaluationForm",
+    "EvaluationQuestion",
+    "EvaluationResponse",
     "Event",
     "ExcusedAbsence",
     "EventSession",

@@ -86,6 +86,22 @@ ACTION_LABELS: dict[str, Any] = {
     "letter_template.upload": _l("Letter template uploaded"),
     "letter_template.delete": _l("Letter template reset"),
     "demo.seed": _l("Demo data added"),
+    "evaluation.create": _l("Evaluation form created"),
+    "evaluation.settings": _l("Evaluation settings changed"),
+    "evaluation.open": _l("Evaluation opened"),
+    "evaluation.close": _l("Evaluation closed"),
+    "evaluation.question.create": _l("Evaluation question added"),
+    "evaluation.question.update": _l("Evaluation question edited"),
+    "evaluation.question.delete": _l("Evaluation question removed"),
+    "evaluation.question.move": _l("Evaluation question moved"),
+    "evaluation.reset": _l("Evaluation questions reset"),
+    "evaluation.remind": _l("Evaluation reminders sent"),
+    "evaluation.comment": _l("Evaluation comment reviewed"),
+    "evaluation.export": _l("Evaluation results downloaded"),
+    "certificates.settings": _l("Certificate settings changed"),
+    "certificates.issue": _l("Certificates issued"),
+    "certificates.revoke": _l("Certificate revoked"),
+    "certificates.export": _l("Certificates downloaded"),
 }
 
 #: what an entry is about (``AuditEntry.object_type``, the model's class name)
@@ -101,6 +117,10 @@ OBJECT_LABELS: dict[str, Any] = {
     "Lecturer": _l("Lecturer"),
     "Invitation": _l("Invitation"),
     "LetterTemplate": _l("Letter template"),
+    "EvaluationForm": _l("Evaluation form"),
+    "EvaluationQuestion": _l("Evaluation question"),
+    "Certificate": _l("Certificate"),
+    "CertificateSettings": _l("Certificate settings"),
 }
 
 #: who acted, when it was not an account (``AuditEntry.actor_label``)

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from ..audit.services import record
 from ..auth.models import User
-from ..common.text import fold
 from ..common.time import to_local
+from ..events.documents import course_subject
+from ..events.documents import issuer_of
+from ..events.documents import lecturer_text
 from ..events.models import Event
 from ..extensions import db
 from ..registration.tokens import link_qr_png
@@ -30,11 +32,7 @@ def _sessions(event: Event) -> list[LetterSession]:
     for session in event.sessions:
         topics = []
         for topic in session.topics:
-            speakers = ", ".join(
-                " ".join(part for part in (lecturer.rank, lecturer.full_name) if part)
-                + (f", {lecturer.position}" if lecturer.position else "")
-                for lecturer in topic.lecturers
-            )
+            speakers = ", ".join(lecturer_text(lecturer) for lecturer in topic.lecturers)
             topics.append(f"{topic.title} — {speakers}" if speakers else topic.title)
         sessions.append(
             LetterSession(session.name, session.date, session.start_time, session.end_time, topics)
@@ -42,31 +40,17 @@ def _sessions(event: Event) -> list[LetterSession]:
     return sessions
 
 
-_COURSE_WORDS = ("lop tap huan ", "tap huan ")
-
-
-def course_subject(title: str) -> str:
-    """The course's title as it follows "lớp tập huấn" in a letter: "Tập huấn công tác thông tin
-    đối ngoại năm 2027" -> "công tác thông tin đối ngoại năm 2027" (not "lớp tập huấn Tập huấn…")."""
-    folded = fold(title)
-    for words in _COURSE_WORDS:
-        if folded.startswith(words) and len(title) > len(words):
-            rest = title[len(words) :]
-            return rest[:1].lower() + rest[1:]
-    return title
-
-
 def letter_for(invitation: Invitation) -> Letter:
     event = invitation.event
-    organizer = event.organizer
+    issuer = issuer_of(event)
     quota = next(
         (q.seats for q in event.quotas if q.organization_id == invitation.organization_id), 0
     )
     url = url_for("nominations.unit", token=invitation.token, _external=True)
     return Letter(
-        parent_body=organizer.parent.name if organizer.parent is not None else "",
-        issuing_body=organizer.name,
-        place=str(current_app.config.get("LETTER_PLACE") or ""),
+        parent_body=issuer.parent_body,
+        issuing_body=issuer.issuing_body,
+        place=issuer.place,
         issued_on=None,
         course_title=course_subject(event.title),
         start_date=event.start_date,
@@ -81,11 +65,8 @@ def letter_for(invitation: Invitation) -> Letter:
         contact_name=invitation.contact_name,
         organizer_contact=str(current_app.config.get("LETTER_ORGANIZER_CONTACT") or ""),
         recipients=[invitation.organization.name],
-        # Decree 30/2020's own placeholders (its Appendix I) until the office sets its signer.
-        signer_title=str(
-            current_app.config.get("LETTER_SIGNER_TITLE") or "QUYỀN HẠN, CHỨC VỤ CỦA NGƯỜI KÝ"
-        ),
-        signer_name=str(current_app.config.get("LETTER_SIGNER_NAME") or "Họ và tên"),
+        signer_title=issuer.signer_title,
+        signer_name=issuer.signer_name,
     )
 
 

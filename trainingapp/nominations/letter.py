@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,8 +37,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from slugify import slugify
 
 from ..common.text import clean
-from ..common.text import fold
 from ..common.time import local_today
+from ..common.vietnamese import DOTS
+from ..common.vietnamese import course_dates
+from ..common.vietnamese import format_date
+from ..common.vietnamese import format_time
+from ..common.vietnamese import initials
+from ..common.vietnamese import issued_date
+from ..common.vietnamese import number_words
+from ..common.vietnamese import upper_lines
+from ..common.vietnamese import weekday
 
 DEFAULT_TEMPLATE = Path(__file__).with_name("giay-moi.docx")
 
@@ -49,9 +56,7 @@ QR_WIDTH_MM = 30
 MAX_TEMPLATE_UNZIPPED = 20 * 1024 * 1024
 FILENAME_SLUG_LENGTH = 60
 
-_WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-_BLANK = "\u00a0" * 6  # the clerk's gap in "ngày      tháng      năm 2027"
-_DOTS = "………"  # the clerk's gap for a missing place name
+_DOTS = DOTS  # the clerk's gap for a missing place name
 
 
 @dataclass(frozen=True)
@@ -167,90 +172,9 @@ def template_variables() -> list[tuple[str, str]]:
     return [(placeholder, description) for _, placeholder, description in _VARIABLES]
 
 
-# --- Vietnamese formatting -------------------------------------------------------------------
+# --- Vietnamese formatting (common.vietnamese, shared with the course report) -----------------
 
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def format_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def weekday(day: date) -> str:
-    return _WEEKDAYS[day.weekday()]
-
-
-def format_time(moment: time) -> str:
-    """``7 giờ 30``, ``14 giờ 00``."""
-    return f"{moment.hour} giờ {moment.minute:02d}"
-
-
-def issued_date(day: date | None, year: int) -> str:
-    """The date line after the place name. Decree 30: a 0 before days under 10 and before
-    months 1 and 2 (``ngày 05 tháng 02 năm 2027``, ``ngày 16 tháng 8 năm 2027``)."""
-    if day is None:
-        return f"ngày{_BLANK}tháng{_BLANK}năm {year}"
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
-def course_dates(start: date, end: date) -> str:
-    if end <= start:
-        return f"{weekday(start)}, ngày {format_date(start)}"
-    return (
-        f"từ ngày {format_date(start)} ({weekday(start)}) "
-        f"đến ngày {format_date(end)} ({weekday(end)})"
-    )
-
-
-_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
-
-
-def number_words(n: int) -> str:
-    """0-999 in Vietnamese words (northern usage: ``linh``); other numbers as digits."""
-    if not 0 <= n <= 999:
-        return str(n)
-    if n < 10:
-        return _DIGITS[n]
-    if n < 100:
-        tens, units = divmod(n, 10)
-        words = "mười" if tens == 1 else f"{_DIGITS[tens]} mươi"
-        if units == 0:
-            return words
-        if units == 1 and tens > 1:
-            return f"{words} mốt"
-        if units == 4 and tens > 1:
-            return f"{words} tư"
-        if units == 5:
-            return f"{words} lăm"
-        return f"{words} {_DIGITS[units]}"
-    hundreds, rest = divmod(n, 100)
-    words = f"{_DIGITS[hundreds]} trăm"
-    if rest == 0:
-        return words
-    if rest < 10:
-        return f"{words} linh {_DIGITS[rest]}"
-    return f"{words} {number_words(rest)}"
-
-
-def initials(body: str) -> str:
-    """The document symbol's initials of an issuing body: ``Sở Văn hóa, Thể thao và Du lịch``
-    -> ``SVHTTDL`` (``và`` is skipped; ``Đ`` stays ``Đ`` as in ``SGDĐT``)."""
-    letters = []
-    for word in re.findall(r"\w+", clean(body)):
-        if word.lower() == "và":
-            continue
-        first = word[0]
-        letters.append("Đ" if first in "Đđ" else fold(first).upper())
-    return "".join(letters)
-
-
-def _upper(text: str) -> str:
-    """Upper case line by line, keeping the line breaks (``KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC``)."""
-    lines = (clean(line).upper() for line in _nfc(text).splitlines())
-    return "\n".join(line for line in lines if line)
+_upper = upper_lines
 
 
 def _recipient(text: str) -> str:
