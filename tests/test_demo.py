@@ -25,6 +25,7 @@ from trainingapp.common.text import name_sort_key
 from trainingapp.common.time import to_local
 from trainingapp.demo import data
 from trainingapp.demo.services import seed_demo
+from trainingapp.evaluation.results import summary as evaluation_summary
 from trainingapp.events.models import Event
 from trainingapp.events.models import EventStatus
 from trainingapp.events.services import registration_is_open
@@ -281,3 +282,13 @@ def test_reference_course_has_late_arrivals_and_excused_absences(app: Flask, see
             )
         reasons = db.session.scalars(select(ExcusedAbsence.reason)).all()
         assert set(reasons) <= set(data.EXCUSE_REASONS)
+
+
+def test_reference_course_evaluation_answered_by_most(app: Flask, seeded: str) -> None:
+    with app.app_context():
+        summary = evaluation_summary(_reference())
+        assert summary.rate is not None
+        assert 0.7 <= summary.rate <= 0.95
+        assert summary.overall_average is not None
+        assert 3.8 <= summary.overall_average <= 4.8
+        assert summary.comments  # some approved, shown in the results and the report

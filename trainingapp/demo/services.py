@@ -23,6 +23,7 @@ from ..common.dbtx import begin_write
 from ..common.text import fold
 from ..common.time import local_to_utc
 from ..common.time import local_today
+from ..evaluation.demo import answer_demo_evaluation
 from ..events.models import Event
 from ..events.models import EventSession
 from ..events.models import EventStatus
@@ -41,6 +42,7 @@ from .participants import add_upcoming_participants
 from .people import PeopleFactory
 
 UPCOMING_WEEKS_AHEAD = 4
+EVALUATION_SEED = "trainingapp-demo-evaluation-2023"
 UPCOMING_OPEN_DAYS = 10
 
 
@@ -254,6 +256,8 @@ def _create_reference(units: dict[str, Organization], lecturers: list[Lecturer])
     db.session.add(event)
     db.session.flush()
     add_reference_participants(event, units, sessions)
+    # After the course: most participants answered the evaluation.
+    answer_demo_evaluation(event, random.Random(EVALUATION_SEED))  # noqa: S311 - demo data
     return event
 
 
