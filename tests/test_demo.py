@@ -15,10 +15,12 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from trainingapp.attendance.marks import Mark
+from trainingapp.attendance.marks import attended_counts
 from trainingapp.attendance.marks import mark_counts
 from trainingapp.attendance.models import Attendance
 from trainingapp.attendance.models import ExcusedAbsence
 from trainingapp.audit.models import AuditEntry
+from trainingapp.certificates.models import Certificate
 from trainingapp.common.phones import normalise_phone
 from trainingapp.common.text import fold
 from trainingapp.common.text import name_sort_key
@@ -292,3 +294,21 @@ def test_reference_course_evaluation_answered_by_most(app: Flask, seeded: str) -
         assert summary.overall_average is not None
         assert 3.8 <= summary.overall_average <= 4.8
         assert summary.comments  # some approved, shown in the results and the report
+
+
+def test_reference_course_certificates_follow_its_rule(app: Flask, seeded: str) -> None:
+    """Everyone who attended both sessions (late counts, an excuse does not) holds one,
+    numbered 1, 2, … in 2023 without gaps."""
+    with app.app_context():
+        reference = _reference()
+        both = {
+            registration_id
+            for registration_id, count in attended_counts(reference.id).items()
+            if count == len(reference.sessions)
+        }
+        certificates = db.session.scalars(
+            select(Certificate).where(Certificate.event_id == reference.id)
+        ).all()
+        assert {c.registration_id for c in certificates} == both
+        assert sorted(c.number for c in certificates) == list(range(1, len(both) + 1))
+        assert {c.year for c in certificates} == {2023}

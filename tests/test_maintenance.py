@@ -12,6 +12,8 @@ from sqlalchemy import select
 from trainingapp.attendance.models import Attendance
 from trainingapp.attendance.models import CheckInMethod
 from trainingapp.audit.models import AuditEntry
+from trainingapp.certificates.models import Certificate
+from trainingapp.certificates.services import issue
 from trainingapp.events.models import Event
 from trainingapp.events.models import EventSession
 from trainingapp.events.models import EventStatus
@@ -128,3 +130,21 @@ def test_backup_db_refuses_postgresql(app, runner):
     result = runner.invoke(args=["backup-db"])
     assert result.exit_code != 0
     assert "pg_dump" in result.output
+
+
+def test_anonymising_a_course_takes_the_names_off_its_certificates(app, runner, client):
+    """After anonymise-event the public verification page names nobody; the number, the
+    course and the dates still show that the certificate is valid."""
+    with app.app_context():
+        event_id = _course("lop-gcn", date(2023, 8, 16), 2)
+        issue(None, event_id, issued_on=date(2023, 8, 16))
+        db.session.commit()
+        codes = db.session.scalars(select(Certificate.code).order_by(Certificate.number)).all()
+    before = client.get(f"/verify/{codes[0]}").get_data(as_text=True)
+    assert "Nguyễn Văn Bình 0" in before
+    result = runner.invoke(args=["anonymise-event", "lop-gcn", "--yes"])
+    assert result.exit_code == 0, result.output
+    after = client.get(f"/verify/{codes[0]}").get_data(as_text=True)
+    assert "Nguyễn Văn Bình" not in after
+    assert "1/2023/GCN" in after
+    assert "Học viên" in after

@@ -158,16 +158,23 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(nominations_public_bp)
 
     # Registers the composer of the "registration.*" mail kinds, in every process that may send.
-    from .nominations import messages  # noqa: F401  (the "nominations.*" composer)
-    from .registration import notifications  # noqa: F401
-
     # The evaluation: public form (and the link on /r/<token>), organizers' pages, reminder mail.
     from .evaluation import messages as _evaluation_messages  # noqa: F401  ("evaluation.*")
     from .evaluation.manage import evaluation_bp
     from .evaluation.views import bp as evaluation_public_bp
+    from .nominations import messages  # noqa: F401  (the "nominations.*" composer)
+    from .registration import notifications  # noqa: F401
 
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(evaluation_public_bp)
+
+    # Certificates: /verify/<code>, /r/<token>/certificate.pdf (and its link on /r/<token>),
+    # the organizers' page.
+    from .certificates.manage import certificates_bp
+    from .certificates.views import bp as certificates_public_bp
+
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(certificates_public_bp)
 
 
 def _register_cli(app: Flask) -> None:

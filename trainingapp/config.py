@@ -63,5 +63,9 @@ class DefaultConfig:
 
     ITEMS_PER_PAGE = 50
 
+    # Certificates: numbers are "{n}/{year}/{suffix}" (12/2026/GCN); /verify/<code> is public.
+    CERTIFICATE_NUMBER_SUFFIX = "GCN"
+    VERIFY_RATE_LIMIT = "30 per minute; 300 per hour"
+
     # Largest request body (uploaded lists); larger ones get the 413 page before any parsing.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

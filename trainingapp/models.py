@@ -4,15 +4,18 @@ from .attendance.models import Attendance
 from .attendance.models import ExcusedAbsence
 from .audit.models import AuditEntry
 from .auth.models import User
+from .certificates.models import Certificate
+from .certificates.models import CertificateCounter
+from .certificates.models import CertificateSettings
+from .evaluation.models import EvaluationAnswer
+from .evaluation.models import EvaluationForm
+from .evaluation.models import EvaluationQuestion
+from .evaluation.models import EvaluationResponse
 from .events.models import Event
 from .events.models import EventSession
 from .events.models import EventStaff
 from .events.models import Quota
 from .events.models import Topic
-from .evaluation.models import EvaluationAnswer
-from .evaluation.models import EvaluationForm
-from .evaluation.models import EvaluationQuestion
-from .evaluation.models import EvaluationResponse
 from .lecturers.models import Lecturer
 from .mail.models import OutboxMessage
 from .nominations.models import Invitation
@@ -23,6 +26,9 @@ from .registration.models import Registration
 __all__ = [
     "Attendance",
     "AuditEntry",
+    "Certificate",
+    "CertificateCounter",
+    "CertificateSettings",
     "EvaluationAnswer",
     "EvaluationForm",
     "EvaluationQuestion",

@@ -270,6 +270,6 @@ def test_entries_read_in_vietnamese(app: Flask) -> None:
         lines = describe({"status": "waitlisted", "source": "online"})
         assert [(line.label, line.value) for line in lines] == [
             ("Trạng thái", "Danh sách chờ"),
-            ("Nguồn", "Trực tuyến"),
+            ("Nguồn đăng ký", "Trực tuyến"),
         ]
-        assert object_label("Event", 3) == "Khóa học #3"
+        assert object_label("Event", 3) == "Lớp tập huấn #3"

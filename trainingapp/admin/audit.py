@@ -170,6 +170,18 @@ FIELD_LABELS: dict[str, Any] = {
     "count": _l("Number"),
     "format": _l("Format"),
     "rows": _l("Rows"),
+    "reference": _l("Reference course"),
+    "upcoming": _l("Upcoming course"),
+    "organizations": _l("Organizations"),
+    "lecturers": _l("Lecturers"),
+    "contact": _l("Contact"),
+    "questions": _l("Questions"),
+    "number": _l("Certificate number"),
+    "first": _l("First number"),
+    "last": _l("Last number"),
+    "rule": _l("Rule"),
+    "changes": _l("Changes"),
+    "filters": _l("Filters"),
 }
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

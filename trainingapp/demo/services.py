@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from ..attendance.models import Attendance
 from ..audit.services import record
+from ..certificates.demo import issue_demo_certificates
 from ..common.dbtx import begin_write
 from ..common.text import fold
 from ..common.time import local_to_utc
@@ -258,6 +259,9 @@ def _create_reference(units: dict[str, Organization], lecturers: list[Lecturer])
     add_reference_participants(event, units, sessions)
     # After the course: most participants answered the evaluation.
     answer_demo_evaluation(event, random.Random(EVALUATION_SEED))  # noqa: S311 - demo data
+    # ... and those who attended every session got their certificate on the day.
+    db.session.flush()
+    issue_demo_certificates(event)
     return event
 
 

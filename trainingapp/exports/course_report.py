@@ -29,6 +29,7 @@ from ..attendance.marks import Mark
 from ..attendance.marks import excused_map
 from ..attendance.marks import mark_counts
 from ..attendance.marks import marks_for
+from ..certificates.services import issued_counts
 from ..common.text import clean
 from ..common.text import text_sort_key
 from ..evaluation.results import EvaluationSummary
@@ -206,9 +207,14 @@ class CourseReport:
 def _after_course(
     event: Event,
 ) -> tuple[EvaluationFigures | None, CertificateFigures | None]:
-    """The evaluation's summary (None while nobody has answered) and the certificates issued."""
+    """The evaluation's summary (None while nobody has answered) and the certificates issued
+    (None while none was)."""
     summary = evaluation_summary(event)
-    return (evaluation_figures(summary) if summary.responses else None), None
+    issued, revoked = issued_counts(event.id)
+    return (
+        evaluation_figures(summary) if summary.responses else None,
+        CertificateFigures(issued, revoked) if issued or revoked else None,
+    )
 
 
 def evaluation_figures(summary: EvaluationSummary) -> EvaluationFigures:

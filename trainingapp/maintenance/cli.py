@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..certificates.services import anonymise_certificates
 from ..events.models import Event
 from ..extensions import db
 from ..registration.privacy import AnonymiseError
@@ -32,6 +33,7 @@ def anonymise_event_command(slug: str, yes: bool) -> None:
         )
     try:
         count = anonymise_event(event, actor=None)
+        anonymise_certificates(event.id)
     except AnonymiseError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
