@@ -61,8 +61,18 @@ def format_number(value: int | None) -> str:
     return f"{value:,}".replace(",", separator)
 
 
+def format_score(value: float | None) -> str:
+    """An average to two decimals, with the local decimal mark: 4,18 in Vietnamese, 4.18 in
+    English; "–" when there is none."""
+    if value is None:
+        return "–"
+    text = f"{value:.2f}"
+    return text.replace(".", ",") if str(get_locale()) == "vi" else text
+
+
 def register_formats(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_number, "number")
+    app.add_template_filter(format_score, "score")

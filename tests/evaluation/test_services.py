@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from flask_babel import gettext
 from sqlalchemy import inspect
 from sqlalchemy import select
@@ -143,7 +144,7 @@ def test_one_response_per_registration(app: Flask, course: Course) -> None:
 
 def test_refusals_have_clear_messages(app: Flask, course: Course) -> None:
     open_evaluation(app, course.event_id)
-    with app.app_context():
+    with app.test_request_context(), force_locale("en"):
         form = _form(course.event_id)
         first = _first_score(form)
         text_question = next(q.id for q in form.questions if q.kind == QuestionKind.TEXT)

@@ -167,7 +167,7 @@ FIELD_LABELS: dict[str, Any] = {
     "reason": _l("Reason"),
     "from": _l("Before"),
     "to": _l("After"),
-    "count": _l("Number"),
+    "count": _l("Count"),
     "format": _l("Format"),
     "rows": _l("Rows"),
     "reference": _l("Reference course"),

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ..events.models import Event
 from ..extensions import db
+from ..i18n import format_score
 from ..lecturers.models import Lecturer
 from .models import SCORES
 from .models import CommentStatus
@@ -333,7 +334,7 @@ def averages_chart(lines: list[tuple[str, float]], *, width: int = 440) -> Chart
     label_width, bar_height = 190, 26
     plot = width - label_width - 44
     bars = [
-        Bar(_short(label), index * bar_height, round(plot * average / 5, 1), f"{average:.2f}")
+        Bar(_short(label), index * bar_height, round(plot * average / 5, 1), format_score(average))
         for index, (label, average) in enumerate(lines)
     ]
     return Chart(width, max(len(bars), 1) * bar_height, label_width, bars)
