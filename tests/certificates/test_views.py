@@ -390,3 +390,25 @@ def test_anonymous_is_sent_to_login(client: FlaskClient, course: Course) -> None
     response = client.get(_page_url(course))
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_the_list_filters_and_pages(app: Flask, organizer: FlaskClient, course: Course) -> None:
+    """A course of hundreds: the list shows one page at a time and can show only who waits,
+    who holds a certificate or who does not qualify; the counts stay the course's."""
+    app.config["ITEMS_PER_PAGE"] = 2
+    organizer.post(f"{_page_url(course)}/issue")
+    everyone = organizer.get(_page_url(course)).get_data(as_text=True)
+    assert everyone.count('id="candidate-') == 2
+    assert "page=2" in everyone
+    second = organizer.get(f"{_page_url(course)}?page=2").get_data(as_text=True)
+    assert second.count('id="candidate-') == 2
+    beyond = organizer.get(f"{_page_url(course)}?page=99").get_data(as_text=True)
+    assert beyond.count('id="candidate-') >= 1  # the last page, not an empty one
+    issued = organizer.get(f"{_page_url(course)}?show=issued").get_data(as_text=True)
+    assert issued.count('id="candidate-') == 2
+    assert issued.count("/GCN") >= 2
+    waiting = organizer.get(f"{_page_url(course)}?show=waiting").get_data(as_text=True)
+    assert 'id="candidate-' not in waiting
+    assert "Valid certificates: <strong>2</strong>" in waiting
+    unknown = organizer.get(f"{_page_url(course)}?show=<x>&page=x")
+    assert unknown.status_code == 200

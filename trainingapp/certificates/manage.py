@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
@@ -23,11 +24,13 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.guard import guard_manage_blueprint
 from ..common.errors import DomainError
 from ..common.errors import show_on_form
+from ..common.paging import ListPagination
 from ..events.access import organizer_required
 from ..events.manage_blueprint import can_edit
 from ..events.models import Event
@@ -59,6 +62,14 @@ def _event() -> Event:
     return event
 
 
+#: the list's filter (``?show=``): who is shown below the counts
+SHOW_CHOICES = {
+    "waiting": _l("Waiting for a certificate"),
+    "issued": _l("With a certificate"),
+    "not_qualified": _l("Not qualified"),
+}
+
+
 def _settings_form(settings: CertificateSettings, formdata: Any = None) -> SettingsForm:
     form = SettingsForm(formdata=formdata)
     if formdata is None:
@@ -82,6 +93,17 @@ def _page(status: int = 200, **forms: Any) -> Any:
     sessions = rules.session_count(event.id)
     valid, revoked = services.issued_counts(event.id)
     waiting = [c for c in candidates if c.qualifies and not c.has_valid]
+    show = request.args.get("show", "")
+    shown = {
+        "waiting": waiting,
+        "issued": [c for c in candidates if c.certificate is not None],
+        "not_qualified": [c for c in candidates if not c.qualifies and not c.has_valid],
+    }.get(show, candidates)
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    last_page = max(1, -(-len(shown) // per_page))
+    listing = ListPagination(
+        shown, page=min(request.args.get("page", 1, type=int), last_page), per_page=per_page
+    )
     return (
         render_template(
             "certificates/manage.html",
@@ -92,6 +114,10 @@ def _page(status: int = 200, **forms: Any) -> Any:
             manual=settings.rule == CertificateRule.MANUAL,
             texts=course_texts(settings, event),
             candidates=candidates,
+            page=listing,
+            show=show if show in SHOW_CHOICES else "",
+            show_choices=SHOW_CHOICES,
+            args={"show": show} if show in SHOW_CHOICES else {},
             sessions=sessions,
             needed=rules.required_sessions(settings, sessions),
             qualifying=sum(1 for c in candidates if c.qualifies),
