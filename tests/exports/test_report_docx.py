@@ -49,6 +49,7 @@ from trainingapp.events.models import Quota
 from trainingapp.events.models import StaffRole
 from trainingapp.exports import report_template
 from trainingapp.exports.course_report import COURSE_REPORT_EXPORT
+from trainingapp.exports.course_report import QUOTED_COMMENTS
 from trainingapp.exports.course_report import CertificateFigures
 from trainingapp.exports.course_report import CourseReport
 from trainingapp.exports.course_report import EvaluationFigures
@@ -525,3 +526,19 @@ def test_the_evaluation_summary_becomes_the_reports_figures() -> None:
     assert figures.sections == [("Nội dung", 4.5)]
     assert figures.lecturers == [("Lê Quang Vinh", 4.7)]
     assert figures.comments == ["Rất bổ ích"]
+
+
+def test_the_report_quotes_a_few_distinct_comments(app: Flask, full_course: Course) -> None:
+    comments = [Comment("Góp ý", f"Ý kiến số {n}") for n in range(12)]
+    summary = EvaluationSummary(
+        12, 20, 0.6, 4.5, [], [], [*comments, Comment("Góp ý", "Ý kiến số 0")], False
+    )
+    figures = evaluation_figures(summary)
+    assert figures.comments == [f"Ý kiến số {n}" for n in range(QUOTED_COMMENTS)]
+    assert figures.comments_more == 12 - QUOTED_COMMENTS
+    text = _text(
+        render_report(dataclasses.replace(_report(app, full_course.event_id), evaluation=figures))
+    )
+    assert "“Ý kiến số 7”" in text
+    assert "Ý kiến số 8" not in text
+    assert "(Và 4 ý kiến khác trong kết quả đánh giá kèm theo.)" in text

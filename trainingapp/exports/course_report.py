@@ -163,6 +163,12 @@ class EvaluationFigures:
     sections: list[tuple[str, float | None]] = field(default_factory=list)
     lecturers: list[tuple[str, float | None]] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    #: approved comments not quoted (the report quotes a few distinct ones)
+    comments_more: int = 0
+
+
+#: approved comments the report quotes; the rest are in the evaluation results
+QUOTED_COMMENTS = 8
 
 
 @dataclass(frozen=True)
@@ -219,7 +225,11 @@ def _after_course(
 
 def evaluation_figures(summary: EvaluationSummary) -> EvaluationFigures:
     """The report's view of the evaluation's summary: responses, eligible, rate, overall
-    average (None while hidden), per-section and per-lecturer averages, approved comments."""
+    average (None while hidden), per-section and per-lecturer averages, and a few of the approved
+    comments (the same words given by several people are quoted once)."""
+    distinct = list(
+        dict.fromkeys(text for text in (clean(c.text) for c in summary.comments) if text)
+    )
     return EvaluationFigures(
         responses=summary.responses,
         eligible=summary.eligible,
@@ -227,7 +237,8 @@ def evaluation_figures(summary: EvaluationSummary) -> EvaluationFigures:
         overall=summary.overall_average,
         sections=[(clean(s.label), s.average) for s in summary.section_averages],
         lecturers=[(clean(x.name), x.average) for x in summary.lecturer_averages],
-        comments=[text for text in (clean(c.text) for c in summary.comments) if text],
+        comments=distinct[:QUOTED_COMMENTS],
+        comments_more=max(0, len(distinct) - QUOTED_COMMENTS),
     )
 
 

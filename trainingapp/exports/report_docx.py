@@ -161,6 +161,7 @@ def _evaluation(figures: EvaluationFigures | None) -> dict[str, Any] | None:
             if avg is not None
         ],
         "comments": list(figures.comments),
+        "comments_more": figures.comments_more,
     }
 
 

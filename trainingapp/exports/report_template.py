@@ -528,6 +528,13 @@ def _body(document: DocumentObject) -> None:
     _tag(document, "{%p for c in evaluation.comments %}")
     _text(document, [("+ “{{ c }}”", "i")], before=0)
     _tag(document, "{%p endfor %}")
+    _tag(document, "{%p if evaluation.comments_more %}")
+    _text(
+        document,
+        "(Và {{ evaluation.comments_more }} ý kiến khác trong kết quả đánh giá kèm theo.)",
+        before=0,
+    )
+    _tag(document, "{%p endif %}")
     _tag(document, "{%p else %}")
     _text(document, "Chưa thực hiện.", before=0)
     _tag(document, "{%p endif %}")
