@@ -66,6 +66,8 @@ class DefaultConfig:
     # Certificates: numbers are "{n}/{year}/{suffix}" (12/2026/GCN); /verify/<code> is public.
     CERTIFICATE_NUMBER_SUFFIX = "GCN"
     VERIFY_RATE_LIMIT = "30 per minute; 300 per hour"
+    # The course's evaluation QR page, where a check-in code or phone opens the form.
+    EVALUATION_LOOKUP_RATE_LIMIT = "60 per minute"
 
     # Largest request body (uploaded lists); larger ones get the 413 page before any parsing.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -51,7 +51,7 @@ def _limit() -> str:
 def _lookup_limit() -> str:
     # A whole hall answers from one Wi-Fi address at the closing session; still far too few
     # tries to guess someone's code (31**6) or phone.
-    return str(current_app.config.get("EVALUATION_LOOKUP_RATE_LIMIT", "60 per minute"))
+    return str(current_app.config["EVALUATION_LOOKUP_RATE_LIMIT"])
 
 
 def _private(response: Any) -> Any:
