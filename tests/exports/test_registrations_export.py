@@ -7,6 +7,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable
+from datetime import time
 
 import openpyxl
 import pytest
@@ -136,7 +137,8 @@ def test_xlsx_has_the_same_content_as_csv(staff_client: FlaskClient, course: Cou
     assert hang[3] == 1990
     assert hang[7] == "0905123456"  # text: the leading zero stays
     assert hang[11].strftime("%d/%m/%Y %H:%M") == "01/08/2023 08:30"
-    assert hang[-3:-1] == ["07:31", "13:40"]
+    # Check-in times are time values (sortable, summable), not text.
+    assert hang[-3:-1] == [time(7, 31), time(13, 40)]
 
 
 def test_english_headers_when_english_is_chosen(staff_client: FlaskClient, course: Course) -> None:
@@ -268,4 +270,24 @@ def test_late_arrivals_and_excused_absences_in_the_export(
     ]
     assert by_name(rows, "Nguyễn Thị Hằng")[-3:] == ["07:31", "13:40", ""]
     sheet = read_xlsx(staff_client, f"/manage/events/{course.event_id}/export.xlsx")
-    assert by_name(sheet, "Trần Văn An")[-3:-1] == ["08:05", excused]
+    assert by_name(sheet, "Trần Văn An")[-3:-1] == [time(8, 5), excused]
+
+
+def test_xlsx_prints_on_a4_landscape_one_page_wide_with_the_header_repeated(
+    staff_client: FlaskClient, course: Course
+) -> None:
+    response = staff_client.get(f"/manage/events/{course.event_id}/export.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    sheet = workbook.active
+    assert sheet.page_setup.paperSize == 9
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth in (None, 1)  # absent means 1 in OOXML
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.cell(2, 14).number_format == "hh:mm"
+
+
+def test_csv_says_its_charset_once(staff_client: FlaskClient, course: Course) -> None:
+    response = staff_client.get(f"/manage/events/{course.event_id}/export.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

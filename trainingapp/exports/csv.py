@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from datetime import time
 
 from .rows import ExportTable
 
@@ -21,6 +22,7 @@ def iter_csv(table: ExportTable) -> Iterator[bytes]:
     buffer.write(BOM)
     writer.writerow(table.header)
     datetime_columns = table.datetime_columns
+    time_columns = table.time_columns
     pending = 0
     for row in table.rows:
         for index in datetime_columns:  # None is written as an empty cell by csv itself
@@ -30,6 +32,10 @@ def iter_csv(table: ExportTable) -> Iterator[bytes]:
                     f"{value.day:02d}/{value.month:02d}/{value.year} "
                     f"{value.hour:02d}:{value.minute:02d}"
                 )
+        for index in time_columns:
+            value = row[index]
+            if isinstance(value, time):
+                row[index] = f"{value.hour:02d}:{value.minute:02d}"
         writer.writerow(row)
         pending += 1
         if pending >= ROWS_PER_PIECE:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import time
 from typing import Any
 
 from flask_babel import gettext as _
@@ -42,11 +43,13 @@ from .filters import registrant_order
 from .filters import signin_sheet_order
 
 CHUNK_SIZE = 1000
+#: the export's first session column (after No. … Check-in code)
+FIRST_SESSION_COLUMN = 13
 
 #: first characters that make a spreadsheet treat a cell as a formula (CSV/formula injection)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = str | int | datetime | None
+Cell = str | int | datetime | time | None
 
 
 def neutralise(value: str) -> str:
@@ -98,6 +101,8 @@ class ExportTable:
     count: int
     #: zero-based indexes of columns holding a datetime (XLSX formats them as dates)
     datetime_columns: tuple[int, ...] = ()
+    #: columns holding a time of day (the check-in times): a time value in XLSX, HH:MM in CSV
+    time_columns: tuple[int, ...] = ()
 
 
 def export_header(sessions: list[EventSession]) -> list[str]:
@@ -156,9 +161,9 @@ def count_registrations(event_id: int, filters: ListFilters) -> int:
 
 @dataclass(frozen=True)
 class _Seen:
-    """One registration's session in the export: its check-in (local "HH:MM") and mark."""
+    """One registration's session in the export: its check-in (local time of day) and mark."""
 
-    time: str
+    time: time | None
     late: bool = False
     excuse: str | None = None  # the reason, "" when none was given; None: not excused
 
@@ -175,7 +180,7 @@ def _chunk_attendance(ids: list[int], session_ids: list[int]) -> dict[int, dict[
             ExcusedAbsence.registration_id, ExcusedAbsence.session_id, ExcusedAbsence.reason
         ).where(ExcusedAbsence.registration_id.in_(ids))
     ).all():
-        found[registration_id][session_id] = _Seen("", excuse=reason or "")
+        found[registration_id][session_id] = _Seen(None, excuse=reason or "")
     from_utc = LOCAL_TZ.fromutc
     for registration_id, session_id, checked_in_at, late in connection.execute(
         select(
@@ -186,9 +191,7 @@ def _chunk_attendance(ids: list[int], session_ids: list[int]) -> dict[int, dict[
         ).where(Attendance.registration_id.in_(ids))
     ).all():
         local = from_utc(checked_in_at.replace(tzinfo=LOCAL_TZ))
-        found[registration_id][session_id] = _Seen(
-            f"{local.hour:02d}:{local.minute:02d}", late=bool(late)
-        )
+        found[registration_id][session_id] = _Seen(time(local.hour, local.minute), late=bool(late))
     return found
 
 
@@ -305,6 +308,7 @@ def registration_table(
         rows=iter_registration_rows(event.id, [s.id for s in sessions], filters, chunk_size),
         count=count_registrations(event.id, filters),
         datetime_columns=(11,),
+        time_columns=tuple(range(FIRST_SESSION_COLUMN, FIRST_SESSION_COLUMN + len(sessions))),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,17 @@ def temporary_path(suffix: str) -> Path:
     return Path(name)
 
 
+def _print_setup(worksheet: Any) -> None:
+    """Printed as an office prints a list: A4 landscape, every column on the page's width,
+    the header row on every page, page numbers below."""
+    worksheet.set_paper(9)  # A4
+    worksheet.set_landscape()
+    worksheet.fit_to_pages(1, 0)
+    worksheet.repeat_rows(0)
+    worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    worksheet.set_footer("&C&P / &N")
+
+
 def write_table(table: ExportTable) -> tuple[Path, int]:
     """Write ``table`` to a temporary XLSX file; returns its path and the rows written."""
     path = temporary_path(".xlsx")
@@ -56,15 +68,21 @@ def write_table(table: ExportTable) -> tuple[Path, int]:
         workbook = new_workbook(path)
         worksheet = workbook.add_worksheet(sheet_name(table.title))
         bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        clock = workbook.add_format({"num_format": "hh:mm"})
         for column in range(len(table.header)):
             width = EXPORT_WIDTHS[column] if column < len(EXPORT_WIDTHS) else SESSION_WIDTH
             worksheet.set_column(column, column, width)
         worksheet.freeze_panes(1, 2)
         worksheet.write_row(0, 0, table.header, bold)
+        _print_setup(worksheet)
         written = 0
-        write_row = worksheet.write_row
+        write_row, write_datetime = worksheet.write_row, worksheet.write_datetime
+        time_columns = table.time_columns
         for written, row in enumerate(table.rows, 1):  # noqa: B007  (count kept after the loop)
             write_row(written, 0, row)
+            for index in time_columns:  # a time of day, shown as 08:05, not a date
+                if isinstance(row[index], time):
+                    write_datetime(written, index, row[index], clock)
         worksheet.autofilter(0, 0, max(written, 1), len(table.header) - 1)
         workbook.close()
     except BaseException:

@@ -37,9 +37,14 @@ OTHER_PAGES = [
     ("/signin-sheet.pdf", _l("Sign-in sheet (PDF)"), False),
     ("/signin-sheet.xlsx", _l("Sign-in sheet (Excel)"), False),
     ("/report", _l("Attendance report"), False),
-    ("/export.csv", _l("Export (CSV)"), False),
+    # Excel first: a CSV opened by double-click in Excel loses phones' leading zeros and reads
+    # dd/mm dates as mm/dd under English settings.
     ("/export.xlsx", _l("Export (Excel)"), False),
+    ("/export.csv", _l("Export (CSV, for other programs; open the Excel file in Excel)"), False),
     ("/import", _l("Import participants"), True),
+    ("/evaluation", _l("Evaluation"), True),
+    ("/certificates", _l("Certificates"), False),
+    ("/report.docx", _l("Course report (Word)"), True),
 ]
 
 
