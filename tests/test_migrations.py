@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 import trainingapp.models  # noqa: F401  (every table on the metadata)
 from trainingapp import create_app
+from trainingapp.common.text import name_sort_key
 from trainingapp.extensions import db
 
 
@@ -115,3 +116,54 @@ def test_migrated_schema_keeps_the_constraints(bare_app: Flask) -> None:
             for fk in inspector.get_foreign_keys("registrations")
         }
         assert cascades == {"events": "CASCADE", "organizations": "SET NULL"}
+
+
+def test_upgrade_remakes_the_name_sort_keys(bare_app: Flask) -> None:
+    """0007: stored keys of names get one tone per syllable, so "Hoà" and "Hòa" sort alike;
+    an anonymised registration keeps its numbered key."""
+    with bare_app.app_context():
+        flask_migrate.upgrade(revision="0006")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO organizations (id, name, name_key, kind, needs_review,"
+                    " created_at) VALUES (1, 'Sở', 'so', 'other', false, '2023-08-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO events (id, slug, title, description, venue, start_date,"
+                    " end_date, capacity, waitlist_enabled, approval_required, status,"
+                    " organizer_id, created_at, updated_at)"
+                    " VALUES (1, 'lop', 'Lớp', '', '', '2023-08-16', '2023-08-16', 10,"
+                    " false, false, 'closed', 1, '2023-08-01', '2023-08-01')"
+                )
+            )
+            for row_id, name, anonymised in [
+                (1, "Lê Thị Hoà", None),
+                (2, "Trần Thị Hòa", None),
+                (3, "Học viên 3", "2024-01-01"),
+            ]:
+                conn.execute(
+                    text(
+                        "INSERT INTO registrations (id, event_id, full_name, sort_key,"
+                        " search_name, position, status, source, over_capacity, manage_token,"
+                        " checkin_code, created_at, updated_at, status_changed_at,"
+                        " anonymised_at) VALUES (:id, 1, :name, 'old', 'x', '', 'confirmed',"
+                        " 'online', false, :token, :code, '2023-08-01', '2023-08-01',"
+                        " '2023-08-01', :anonymised)"
+                    ),
+                    {
+                        "id": row_id,
+                        "name": name,
+                        "token": f"t{row_id}",
+                        "code": f"C{row_id}",
+                        "anonymised": anonymised,
+                    },
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            keys = dict(conn.execute(text("SELECT id, sort_key FROM registrations")).all())
+    assert keys[1] == name_sort_key("Lê Thị Hoà")
+    assert keys[1][: keys[1].index("00") + 3] == keys[2][: keys[2].index("00") + 3]
+    assert keys[3] == "old"

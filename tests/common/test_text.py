@@ -11,6 +11,8 @@ from trainingapp.common.text import capitalise_name
 from trainingapp.common.text import clean
 from trainingapp.common.text import fold
 from trainingapp.common.text import name_sort_key
+from trainingapp.common.text import search_words
+from trainingapp.common.text import text_sort_key
 
 # "Nguyễn Thị Hằng" as some keyboards send it: base letters followed by combining marks.
 DECOMPOSED = "Nguye\u0302\u0303n Thi\u0323 Ha\u0306\u0300ng"
@@ -211,4 +213,29 @@ def test_text_sort_key_orders_unit_names_as_a_vietnamese_dictionary() -> None:
         "Dân tộc tỉnh",  # d before đ, whatever follows
         "Đài Truyền thanh xã Tân Thanh",
         "Đồn Biên phòng Cam Ranh",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("Hoà", "Hòa"), ("Thuỷ", "Thủy"), ("Khoẻ", "Khỏe"), ("Hoàng Thị Hoà", "Hoàng Thị Hòa")],
+)
+def test_old_and_new_tone_placement_sort_alike(old: str, new: str) -> None:
+    assert name_sort_key(old) == name_sort_key(new)
+    assert text_sort_key(old) == text_sort_key(new)
+    assert fold(old) == fold(new)
+    assert search_words(old) == search_words(new)
+
+
+def test_names_with_either_placement_keep_their_neighbours() -> None:
+    names = ["Lê Thị Hoà", "Trần Thị Hòa", "Nguyễn Thị Hóa", "Phạm Văn Hoa", "Võ Thị Hỏa"]
+    ordered = sorted(names, key=name_sort_key)
+    # Hoa, then the tones in dictionary order (huyền, hỏi, sắc); the two placements of "Hòa"
+    # side by side, ordered by the rest of the name.
+    assert ordered == [
+        "Phạm Văn Hoa",
+        "Lê Thị Hoà",
+        "Trần Thị Hòa",
+        "Võ Thị Hỏa",
+        "Nguyễn Thị Hóa",
     ]

@@ -65,12 +65,16 @@ def _split_letter(ch: str) -> tuple[str, str]:
 
 
 def _word_codes(word: str) -> tuple[str, str]:
-    primary, tones = [], []
+    """A word's letter codes, and its tone: one digit, since a Vietnamese syllable has one tone
+    wherever it is written. So the old and the new placement ("Hoà" and "Hòa", "Thuỷ" and
+    "Thủy") give the same key, as a dictionary treats them."""
+    primary, tone = [], "0"
     for ch in word.lower():
-        letter, tone = _split_letter(ch)
+        letter, mark = _split_letter(ch)
         primary.append(_LETTER_CODE.get(letter) or _DIGIT_CODE.get(letter) or _OTHER_CODE)
-        tones.append(tone)
-    return "".join(primary), "".join(tones)
+        if tone == "0":
+            tone = mark
+    return "".join(primary), tone
 
 
 def text_sort_key(text: str | None) -> str:
@@ -93,5 +97,5 @@ def name_sort_key(full_name: str | None) -> str:
         return ""
     ordered = [words[-1], *words[:-1]]
     # The separator after a word's letters sorts a shorter word first ("An" < "Anh"); its tone
-    # digits follow and have the same length whenever the letters were equal.
+    # digit follows, compared only when the letters were equal.
     return "".join(f"{primary}{_SEPARATOR}{tones}" for primary, tones in map(_word_codes, ordered))
