@@ -77,3 +77,27 @@ def test_register_on_phone_and_see_qr(live_server, new_page):
     code = page.locator("#checkin-code").inner_text().strip()
     assert len(code) == 6
     assert "Nguyễn Thị Mai" in page.content()
+
+
+def test_a_failed_submit_focuses_the_first_invalid_field_and_reads_its_message(
+    live_server, new_page
+):
+    """What a screen reader announces: the field is invalid and its description is the message."""
+    from playwright.sync_api import expect
+
+    _seed(live_server.app)
+    page = new_page(width=390, height=844)
+    page.goto("/events/lop-doi-ngoai/register")
+    page.fill("input[name=phone]", "12")
+    page.locator("form button[type=submit], form input[type=submit]").last.click()
+    page.wait_for_load_state()
+    phone = page.get_by_role("textbox", name="Số điện thoại")
+    expect(phone).to_be_focused()
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#phone-error").inner_text()
+    assert message
+    expect(phone).to_have_accessible_description(message)
+    name = page.get_by_role("textbox", name="Họ và tên")
+    expect(name).to_have_accessible_description(page.locator("#full_name-error").inner_text())
+    gender = page.get_by_role("group", name="Giới tính")
+    expect(gender).to_be_visible()

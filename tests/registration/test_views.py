@@ -63,7 +63,9 @@ def test_form_fields_and_mobile_attributes(client, make_event):
     # Required fields carry the asterisk class on their label; optional ones say so instead.
     required = set(re.findall(r'<label class="form-label required" for="(\w+)"', html))
     assert required == {"full_name", "organization", "phone"}
-    assert html.count('<label class="form-label required">') == 1  # the gender group
+    # The gender radios are a group whose legend is the question.
+    assert '<fieldset class="mb-3" id="gender-group">' in html
+    assert '<legend class="form-label fs-6 required">' in html
 
 
 def test_detail_page_links_to_form(client, make_event):
