@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
 from .common.urls import safe_next_url
+from .events.labels import session_label
 from .extensions import db
 from .i18n import LANGUAGE_NAMES
 from .i18n import register_formats
@@ -106,6 +107,7 @@ def register_web(app: Flask) -> None:
 
     app.after_request(_security_headers)
     _register_audit_filters(app)
+    app.add_template_filter(session_label, "session_label")
 
     @app.context_processor
     def _inject_languages() -> dict[str, Any]:

@@ -1,10 +1,15 @@
-"""Session labels that follow their date: "Sáng 16/08/2023" becomes "Sáng 10/08/2027" when the
-session moves from 16/08/2023 to 10/08/2027. Pure functions, no database."""
+"""Session labels: the name with its date said once (``session_label``), and names that follow
+their date: "Sáng 16/08/2023" becomes "Sáng 10/08/2027" when the session moves from 16/08/2023
+to 10/08/2027 (``relabel``). Pure functions, no database."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import EventSession
 
 #: d/m, dd/mm, d/m/yyyy, dd/mm/yyyy, not inside a longer run of digits and slashes (so neither
 #: "116/08", "16/08/23" nor "1/2/3" is read as a date)
@@ -38,3 +43,11 @@ def relabel(name: str, old: date, new: date) -> str:
         return f"{text}/{new.year:04d}" if year is not None else text
 
     return _DATE.sub(replace, name)
+
+
+def session_label(event_session: EventSession) -> str:
+    """``Sáng 16/08/2023``: the session's name with its date, unless the name already has it."""
+    day = event_session.date.strftime("%d/%m/%Y")
+    if event_session.date.strftime("%d/%m") in event_session.name:
+        return event_session.name
+    return f"{event_session.name} {day}"

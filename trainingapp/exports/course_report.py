@@ -38,6 +38,7 @@ from ..events.documents import Issuer
 from ..events.documents import course_subject
 from ..events.documents import issuer_of
 from ..events.documents import lecturer_text
+from ..events.labels import session_label
 from ..events.models import Event
 from ..events.models import EventSession
 from ..events.models import Quota
@@ -51,7 +52,6 @@ from .filters import signin_sheet_order
 from .report import AttendanceReport
 from .report import attendance_report
 from .rows import course_sessions
-from .rows import session_label
 
 #: the audit action of a course report download
 COURSE_REPORT_EXPORT = "course_report.export"

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from ..auth.guard import guard_manage_blueprint
 from ..events.access import organizer_required
+from ..events.labels import session_label
 from ..events.manage_blueprint import can_edit
 from ..events.models import Event
 from ..events.models import EventSession
@@ -39,7 +40,6 @@ from .report_docx import DOCX_MIMETYPE
 from .report_docx import render_report
 from .report_docx import report_filename
 from .rows import registration_table
-from .rows import session_label
 from .rows import signin_header
 from .rows import signin_rows
 from .signin_sheet import sheet_header

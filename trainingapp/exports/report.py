@@ -23,6 +23,7 @@ from ..attendance.marks import Mark
 from ..attendance.marks import mark_counts
 from ..attendance.models import Attendance
 from ..common.text import text_sort_key
+from ..events.labels import session_label
 from ..events.models import Event
 from ..extensions import db
 from ..organizations.models import Organization
@@ -32,7 +33,6 @@ from ..registration.models import Registration
 from ..registration.models import RegistrationStatus
 from .rows import course_sessions
 from .rows import neutralise
-from .rows import session_label
 from .xlsx import new_workbook
 from .xlsx import sheet_name
 from .xlsx import temporary_path

@@ -27,6 +27,7 @@ from ..attendance.marks import Mark
 from ..attendance.models import Attendance
 from ..attendance.models import ExcusedAbsence
 from ..common.time import LOCAL_TZ
+from ..events.labels import session_label
 from ..events.models import Event
 from ..events.models import EventSession
 from ..extensions import db
@@ -68,14 +69,6 @@ _FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 
 def status_label(status: RegistrationStatus | str) -> str:
     return str(REGISTRATION_STATUS_LABELS[RegistrationStatus(status)])
-
-
-def session_label(event_session: EventSession) -> str:
-    """``Sáng 16/08/2023``: the session's name with its date, unless the name already has it."""
-    day = event_session.date.strftime("%d/%m/%Y")
-    if event_session.date.strftime("%d/%m") in event_session.name:
-        return event_session.name
-    return f"{event_session.name} {day}"
 
 
 def course_sessions(event_id: int) -> list[EventSession]:

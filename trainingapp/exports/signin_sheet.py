@@ -14,12 +14,12 @@ from fpdf.enums import TableCellFillMode
 from fpdf.fonts import FontFace
 from sqlalchemy.orm import selectinload
 
+from ..events.labels import session_label
 from ..events.models import Event
 from ..events.models import EventSession
 from ..extensions import db
 from .rows import SigninRow
 from .rows import neutralise
-from .rows import session_label
 from .rows import signin_header
 from .xlsx import new_workbook
 from .xlsx import sheet_name

@@ -87,7 +87,8 @@ class FilterForm(FlaskForm):
     q = StringField(
         _l("Search"),
         render_kw={
-            "placeholder": _l("Name, unit, phone or check-in code"),
+            # Short enough for a phone's width; the label says the rest.
+            "placeholder": _l("Name, unit, phone, code"),
             "type": "search",
             "autocomplete": "off",
         },
