@@ -8,7 +8,9 @@ POSTs at each in turn from a thread pool, ``--rounds`` times, and keeps each app
 * ``full``: ``POST /events/<slug>/register`` of TrainingApp (normalisation, writer transaction,
   course lock, duplicate check, quota/capacity count, insert, audit entry, an outbox row for
   the mail of a quarter of them (sent by the sender thread after the response), 303 to the
-  confirmation page). CSRF and rate limits are off, as behind a trusted load test.
+  confirmation page). CSRF and rate limits are off, as behind a trusted load test. After each
+  of its bursts the bench waits until that mail is out (and prints how long it took), so the
+  sending never falls on the next app's burst.
 * ``queued``: the same app with ``MAIL_SENDER=worker``: the web processes only queue mail, and
   ``flask mail worker`` processes (none during the burst; in production on any host) send it.
   ``full`` sends it from a thread in each web process, on the same two cores as the requests.
@@ -329,7 +331,31 @@ def _burst(server: Server, path: str, first: int, args: argparse.Namespace) -> f
         raise SystemExit(
             f"{server.app_spec}: {len(bad)} responses were not 303: {sorted(set(bad))}"
         )
-    return args.requests / elapsed
+    return float(args.requests) / elapsed
+
+
+def _wait_for_mail(database_url: str, timeout: float = 120) -> float:
+    """Seconds until the app's outbox holds no queued mail any more (its sender threads sent
+    it); raises when that takes longer than ``timeout``."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+
+    engine = create_engine(database_url)
+    started = time.perf_counter()
+    try:
+        while True:
+            with engine.connect() as conn:
+                left = conn.execute(
+                    text("SELECT count(*) FROM mail_outbox WHERE status = 'queued'")
+                ).scalar_one()
+            waited = time.perf_counter() - started
+            if not left:
+                return waited
+            if waited > timeout:
+                raise SystemExit(f"{left} mails still queued {timeout:.0f} s after the burst")
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
 
 
 def _env(database_url: str, outbox: Path) -> dict[str, str]:
@@ -350,6 +376,8 @@ def _create_bare(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
 
 
+#: the apps that send their mail themselves (a sender thread in each web process)
+SENDS_MAIL = ("full",)
 #: kind, gunicorn app, path, extra environment
 APPS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("full", "trainingapp:create_app()", "/events/bench/register", {}),
@@ -379,13 +407,18 @@ def run(label: str, urls: dict[str, str], workdir: Path, args: argparse.Namespac
                 subprocess.run([sys.executable, "-c", SEED], env=env, cwd=ROOT, check=True)
             servers[kind] = _serve(app_spec, env, args)
         rates: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        mail_out: list[float] = []
         for kind, _spec, path, _env_extra in APPS:  # warm-up: imports, connections, caches
             _burst(
                 servers[kind], path, 900_000, argparse.Namespace(**{**vars(args), "requests": 50})
             )
+            if kind in SENDS_MAIL:
+                _wait_for_mail(urls[kind])
         for round_number in range(args.rounds):
             for kind, _spec, path, _env_extra in APPS:
                 rates[kind].append(_burst(servers[kind], path, round_number * args.requests, args))
+                if kind in SENDS_MAIL:
+                    mail_out.append(_wait_for_mail(urls[kind]))
     finally:
         for server in servers.values():
             server.process.terminate()
@@ -394,6 +427,11 @@ def run(label: str, urls: dict[str, str], workdir: Path, args: argparse.Namespac
         f"{kind} {' '.join(f'{rate:.0f}' for rate in rates[kind])}" for kind in rates
     )
     print(f"{label}, per round (POSTs/s): {rounds}")
+    if mail_out:
+        print(
+            f"{label}, mail of {', '.join(SENDS_MAIL)} all sent this long after each burst (s): "
+            + " ".join(f"{seconds:.1f}" for seconds in mail_out)
+        )
     return Result(label, *(statistics.median(rates[kind]) for kind in KINDS))
 
 

@@ -146,7 +146,8 @@ def test_wrong_password_shows_the_error_next_to_the_field(client: FlaskClient) -
     assert "is-invalid" in password_input.group(0)
     after_input = html[password_input.end() :]
     assert re.match(
-        r'\s*<div class="invalid-feedback[^"]*">' + re.escape(WRONG_PASSWORD_MESSAGE), after_input
+        r'\s*<div class="invalid-feedback[^"]*"[^>]*>' + re.escape(WRONG_PASSWORD_MESSAGE),
+        after_input,
     )
     # The e-mail typed is kept, the password is not sent back.
     email_input = re.search(r'<input[^>]*name="email"[^>]*>', html)

@@ -12,13 +12,17 @@ from sqlalchemy import select
 from sqlalchemy import text
 
 import trainingapp.models  # noqa: F401  (registers every table)
+from bench.registration import _wait_for_mail
 from bench.registration import bare_app
 from bench.registration import floor_app
 from trainingapp.audit.models import AuditEntry
 from trainingapp.common.time import local_today
+from trainingapp.common.time import utcnow
 from trainingapp.events.models import Event
 from trainingapp.events.models import EventStatus
 from trainingapp.extensions import db
+from trainingapp.mail.models import OutboxMessage
+from trainingapp.mail.models import OutboxStatus
 from trainingapp.organizations.models import Organization
 from trainingapp.organizations.models import OrganizationKind
 from trainingapp.registration.models import Registration
@@ -100,3 +104,29 @@ def test_bare_inserts_one_row_per_post(bench_env: str) -> None:
         assert conn.execute(text("SELECT count(*) FROM bare_rows")).scalar_one() == 3
     engine.dispose()
     app.extensions["bench_engine"].dispose()
+
+
+def test_the_bench_waits_for_the_mail_of_the_full_app(bench_env: str) -> None:
+    """Mail left queued after a burst would be sent during the next app's burst."""
+    engine = create_engine(bench_env)
+    db.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            OutboxMessage.__table__.insert().values(
+                kind="registration.confirmed",
+                recipient="an@example.vn",
+                payload={"registration_id": 1},
+                locale="vi",
+                base_url="http://localhost/",
+                status=OutboxStatus.QUEUED,
+                attempts=0,
+                next_attempt_at=utcnow(),
+                created_at=utcnow(),
+            )
+        )
+    with pytest.raises(SystemExit, match="1 mails still queued"):
+        _wait_for_mail(bench_env, timeout=0.2)
+    with engine.begin() as conn:
+        conn.execute(OutboxMessage.__table__.update().values(status=OutboxStatus.SENT))
+    assert _wait_for_mail(bench_env, timeout=0.2) < 0.2
+    engine.dispose()

@@ -52,7 +52,11 @@ class DefaultConfig:
     # processes only) or "sync" (inside the commit; tests).
     MAIL_SENDER = "thread"
     MAIL_POLL_SECONDS = 5  # how often a sender looks for due mail besides being woken
-    MAIL_GATHER_SECONDS = 0.5  # a woken sender thread waits this long for more mail to batch
+    # A woken sender thread sends once its process has served no request for this long, and
+    # at the latest MAIL_MAX_DELAY_SECONDS after waking: a burst of registrations is not slowed
+    # by composing its mail.
+    MAIL_GATHER_SECONDS = 0.5
+    MAIL_MAX_DELAY_SECONDS = 30
     MAIL_MAX_ATTEMPTS = 20  # failed attempts before a message is marked failed
     MAIL_BACKOFF_SECONDS = 30  # wait after the first failure; doubles each time, at most 1 h
     # Site root for links in mail, e.g. "https://taphuan.example.gov.vn/" (default: the request's).

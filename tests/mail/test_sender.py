@@ -155,3 +155,78 @@ def test_run_worker_until_stopped(app, outbox):
         worker.join(5)
     assert not worker.is_alive()
     assert results[0].sent == 1
+
+
+def _queue_one(app, recipient: str = "an@example.vn") -> None:
+    with app.app_context():
+        enqueue("test.hello", recipient=recipient, payload={}, locale="vi")
+        db.session.commit()
+
+
+def test_the_thread_gives_way_to_the_requests_of_its_process(app, outbox, stop_senders):
+    app.config.update(MAIL_SENDER="thread", MAIL_POLL_SECONDS=60, MAIL_GATHER_SECONDS=0.5)
+    stop_senders.append(app)
+    assert app.test_client().get("/healthz").status_code == 200
+    the_sender = sender.sender_for(app)
+    the_sender.request_started()  # a request of this process is being served
+    try:
+        _queue_one(app)
+        time.sleep(1.5)  # woken by the commit, yet it waits
+        assert read_mail(outbox) == []
+    finally:
+        the_sender.request_ended()
+    time.sleep(0.1)
+    assert read_mail(outbox) == []  # only once the process was quiet for 0.5 s
+    assert wait_for(lambda: len(read_mail(outbox)) == 1, timeout=5)
+
+
+def test_mail_waits_no_longer_than_the_longest_delay(app, outbox, stop_senders):
+    app.config.update(
+        MAIL_SENDER="thread",
+        MAIL_POLL_SECONDS=60,
+        MAIL_GATHER_SECONDS=0.5,
+        MAIL_MAX_DELAY_SECONDS=1,
+    )
+    stop_senders.append(app)
+    assert app.test_client().get("/healthz").status_code == 200
+    the_sender = sender.sender_for(app)
+    the_sender.request_started()  # a process that is never quiet
+    try:
+        _queue_one(app)
+        assert wait_for(lambda: len(read_mail(outbox)) == 1, timeout=5)
+    finally:
+        the_sender.request_ended()
+
+
+def test_the_mail_of_a_burst_goes_out_after_it(app, outbox, stop_senders):
+    with app.app_context():
+        slug = make_event(db.session).slug
+        db.session.commit()
+    app.config.update(MAIL_SENDER="thread", MAIL_POLL_SECONDS=60, MAIL_GATHER_SECONDS=1)
+    stop_senders.append(app)
+    client = app.test_client()
+    for number in range(6):
+        response = client.post(f"/events/{slug}/register", data=form_data(number))
+        assert response.status_code == 303
+    assert read_mail(outbox) == []  # none while the requests came one after the other
+    assert wait_for(lambda: len(read_mail(outbox)) == 6, timeout=10)
+    assert {status for _recipient, status in outbox_rows(app)} == {OutboxStatus.SENT}
+
+
+def test_requests_are_counted_while_served(app, stop_senders):
+    app.config.update(MAIL_SENDER="thread", MAIL_POLL_SECONDS=60)
+    stop_senders.append(app)
+    seen: list[float] = []
+
+    @app.get("/idle-for")
+    def idle_for() -> str:
+        seen.append(sender.sender_for(app).idle_for())
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/idle-for").status_code == 200
+    assert client.get("/no-such-page").status_code == 404  # ended too, whatever the answer
+    assert seen == [0.0]  # busy while serving it
+    the_sender = sender.sender_for(app)
+    assert the_sender._requests == 0
+    assert 0 < the_sender.idle_for() < 5

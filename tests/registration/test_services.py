@@ -126,6 +126,34 @@ def test_duplicate_email_any_case(make_event, app_ctx):
     assert caught.value.field == "email"
 
 
+def test_a_full_course_still_says_already_registered(make_event, app_ctx):
+    event_id = make_event(capacity=1, waitlist_enabled=False)
+    register(event_id, person(1, email="an@example.vn"))
+    for again in (person(1, full_name="Trần Bình"), person(2, email="an@example.vn")):
+        with pytest.raises(errors.AlreadyRegistered):
+            services.register(event_id, again, source=ONLINE, actor=None)
+        db.session.rollback()
+    with pytest.raises(errors.EventFull):
+        services.register(event_id, person(3), source=ONLINE, actor=None)
+    db.session.rollback()
+
+
+def test_a_duplicate_typing_a_new_unit_leaves_nothing_behind(make_event, app_ctx):
+    event_id = make_event()
+    register(event_id, person(1))
+    units_before = db.session.scalar(select(func.count()).select_from(Organization))
+    entries_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(errors.AlreadyRegistered) as caught:
+        services.register(
+            event_id, person(1, organization="Đơn vị chưa có tên"), source=ONLINE, actor=None
+        )
+    db.session.rollback()
+    assert caught.value.field == "phone"
+    assert db.session.scalar(select(func.count()).select_from(Organization)) == units_before
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries_before
+    assert statuses(event_id) == {"confirmed": 1}
+
+
 def test_same_phone_other_course_is_fine(make_event, app_ctx):
     first, second = make_event(), make_event()
     register(first, person())

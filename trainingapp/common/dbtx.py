@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import event
 from sqlalchemy import select
@@ -23,6 +24,8 @@ AnySession = Session | scoped_session[Any]
 _WROTE = "dbtx_wrote"
 #: ``session.info`` flag: the open transaction was started by :func:`begin_write`
 _WRITER = "dbtx_writer"
+#: ``session.info`` key: the connection of the open transaction (see :func:`connection`)
+_CONNECTION = "dbtx_connection"
 
 
 @event.listens_for(Session, "after_flush")
@@ -41,6 +44,7 @@ def _forget_writes(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
         session.info.pop(_WRITER, None)
+        session.info.pop(_CONNECTION, None)
 
 
 def configure_engine(engine: Engine, busy_timeout: int) -> None:
@@ -85,6 +89,19 @@ def lock_row(session: AnySession, model: type[Any], pk: int) -> Any:
     ).one_or_none()
 
 
+def connection(session: AnySession) -> Connection:
+    """``session.connection()`` (beginning the transaction if none is open), kept until the
+    transaction ends: a hot path runs several Core statements in one transaction, and every
+    ``session.connection()`` call looks the bind up and walks the session's transactions again."""
+    if isinstance(session, scoped_session):
+        session = session()
+    conn: Connection | None = session.info.get(_CONNECTION)
+    if conn is None:
+        conn = session.connection()
+        session.info[_CONNECTION] = conn
+    return conn
+
+
 def execute_write(
     session: AnySession,
     statement: Executable,
@@ -95,7 +112,7 @@ def execute_write(
     if isinstance(session, scoped_session):
         session = session()
     session.info[_WROTE] = True
-    return session.connection().execute(statement, parameters)
+    return connection(session).execute(statement, parameters)
 
 
 def begin_write(session: AnySession) -> None:
@@ -119,5 +136,5 @@ def begin_write(session: AnySession) -> None:
         if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
             raise RuntimeError("begin_write() called with pending changes")
         session.rollback()
-    session.connection(execution_options={IMMEDIATE: True})
+    session.info[_CONNECTION] = session.connection(execution_options={IMMEDIATE: True})
     session.info[_WRITER] = True

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select
 
 from ..common.dbtx import begin_write
+from ..common.dbtx import connection
 from ..extensions import db
 from .models import Event
 from .models import EventStatus
@@ -56,7 +57,7 @@ def lock_course(event_id: int | None = None, *, public_slug: str | None = None) 
     """
     begin_write(db.session)
     statement, key = (_BY_SLUG, public_slug) if public_slug is not None else (_BY_ID, event_id)
-    rules = db.session.connection().execute(statement, {"key": key}).first()
+    rules = connection(db.session).execute(statement, {"key": key}).first()
     if rules is None:
         raise CourseGone(key)
     return rules

@@ -4,6 +4,11 @@
   request or first queued mail, woken right after a commit that queued mail and otherwise every
   ``MAIL_POLL_SECONDS`` (which also picks up what another process queued, or a restarted one
   left). Forked workers (gunicorn) each start their own: the thread is per process id.
+  It gives way to the requests of its process: composing a message costs as much as a
+  registration, and on the same cores (and, in Python, the same interpreter lock) it would slow
+  the requests of a burst and hold their SQLite writes up. So it sends once the process has
+  served no request for ``MAIL_GATHER_SECONDS`` (the mail of a burst then goes out as one batch
+  after it), and at the latest ``MAIL_MAX_DELAY_SECONDS`` after it was woken, busy or not.
 - ``"worker"``: web processes only queue; ``flask mail worker`` processes send, on any host.
 Both also run the registered periodic tasks (``periodic.py``), such as releasing the seats
 held for invited units once their nomination deadline has passed.
@@ -16,7 +21,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
+from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
@@ -34,6 +43,10 @@ MODES = ("thread", "worker", "sync")
 _EXTENSION = "trainingapp.mail.sender"
 #: how many due messages one run takes before looking again (a full batch loops at once)
 BATCH = 50
+#: the same for the sender thread, which looks again whether requests came in between two runs
+THREAD_BATCH = 20
+#: the longest a woken sender thread gives way to requests (``MAIL_MAX_DELAY_SECONDS``)
+MAX_DELAY = 30.0
 _registry_lock = threading.Lock()
 
 
@@ -52,6 +65,10 @@ class Sender:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        # Requests of this process being served, and when the last one ended (monotonic).
+        self._requests = 0
+        self._last_request_end = 0.0
+        self._requests_lock = threading.Lock()
 
     @property
     def running(self) -> bool:
@@ -78,23 +95,58 @@ class Sender:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
+    def request_started(self) -> None:
+        with self._requests_lock:
+            self._requests += 1
+
+    def request_ended(self) -> None:
+        with self._requests_lock:
+            self._requests -= 1
+            self._last_request_end = time.monotonic()
+
+    def idle_for(self) -> float:
+        """Seconds since this process last served a request (0 while it serves one)."""
+        with self._requests_lock:
+            if self._requests > 0:
+                return 0.0
+            return time.monotonic() - self._last_request_end
+
+    def _give_way(self, quiet: float, deadline: float) -> None:
+        """Wait until the process has served no request for ``quiet`` seconds, or until
+        ``deadline`` (monotonic), or until stopped. A commit's wake-up does not cut it short."""
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            idle = self.idle_for()
+            if idle >= quiet or left <= 0:
+                return
+            self._stop.wait(min(quiet - idle, left))
+
     def _run(self) -> None:
+        since: float | None = None  # when the mail now waiting started to wait
         while not self._stop.is_set():
             app = self._app()
             if app is None:
                 return
             poll = float(app.config.get("MAIL_POLL_SECONDS") or 5)
-            gather = float(app.config.get("MAIL_GATHER_SECONDS") or 0)
+            quiet = float(app.config.get("MAIL_GATHER_SECONDS") or 0)
+            longest = float(app.config.get("MAIL_MAX_DELAY_SECONDS") or MAX_DELAY)
+            del app  # not kept alive while waiting
+            if since is None:
+                since = time.monotonic()
+            # The mail of a burst gathers meanwhile: one claim and one update then serve many
+            # messages, instead of two writes each taking the database's lock from requests.
+            self._give_way(quiet, since + longest)
+            app = self._app()
+            if app is None or self._stop.is_set():
+                return
             self._wake.clear()
-            result = deliver_due(app, BATCH)
+            result = deliver_due(app, THREAD_BATCH)
             run_due(app)
             del app
-            if result.total >= BATCH:
-                continue  # more may be due
-            if self._wake.wait(poll) and gather:
-                # Woken by a commit: let the mail of a burst of registrations gather, so one
-                # claim and one update serve many messages instead of two writes each.
-                self._stop.wait(gather)
+            if result.total >= THREAD_BATCH:
+                continue  # more may be due; overdue mail (past ``since + longest``) goes at once
+            since = None
+            self._wake.wait(poll)
 
 
 def sender_for(app: Flask) -> Sender:
@@ -128,18 +180,32 @@ def stop(app: Flask, timeout: float | None = 10) -> None:
         sender.stop(timeout)
 
 
+class _TellSender:
+    """WSGI middleware: starts the sender thread with the process's first request and tells it
+    when requests start and end, so that it gives way to them (see the module docstring)."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if mode(self.app) != "thread":
+            return self.wsgi_app(environ, start_response)
+        # Cheap after the first request of a process: the sender exists and its thread runs.
+        sender = sender_for(self.app)
+        sender.start()
+        sender.request_started()
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            sender.request_ended()
+
+
 def init_app(app: Flask) -> None:
-    """Check ``MAIL_SENDER`` and start the sender thread with the process's first request."""
+    """Check ``MAIL_SENDER``; the sender thread starts with the process's first request."""
     if mode(app) not in MODES:
         raise ValueError(f"MAIL_SENDER must be one of {', '.join(MODES)}, not {mode(app)!r}")
-
-    @app.before_request
-    def _start_mail_sender() -> None:
-        # Cheap after the first request of a process: the sender exists and its thread runs.
-        if mode(app) == "thread":
-            sender = sender_for(app)
-            if not sender.running:
-                sender.start()
+    app.wsgi_app = _TellSender(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 def run_worker(

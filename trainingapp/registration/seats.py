@@ -25,6 +25,7 @@ from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import select
 
+from ..common.dbtx import connection
 from ..common.text import fold
 from ..common.time import utcnow
 from ..events.models import Quota
@@ -187,15 +188,15 @@ _QUOTA = (
 )
 _SEATS_TAKEN = select(
     select(func.count()).where(_CONFIRMED).scalar_subquery().label("total"),
-    # Counted only for a unit that has a quota (most have none): a count is a scan.
-    select(func.count())
-    .where(
-        _CONFIRMED,
-        Registration.organization_id == bindparam("organization_id"),
-        _QUOTA.is_not(None),
-    )
-    .scalar_subquery()
-    .label("of_unit"),
+    # Counted only for a unit that has a quota (most have none): a count is a scan of the
+    # unit's confirmed rows. CASE runs its subquery only when needed (a condition inside the
+    # count's WHERE would still walk every row).
+    case(
+        (_QUOTA.is_(None), 0),
+        else_=select(func.count())
+        .where(_CONFIRMED, Registration.organization_id == bindparam("organization_id"))
+        .scalar_subquery(),
+    ).label("of_unit"),
     _QUOTA.label("quota"),
 )
 
@@ -237,7 +238,7 @@ def has_seat(rules: SeatRules, organization_id: int | None) -> bool:
     The caller holds the course lock."""
     holding = holds_seats(rules)
     seats = (
-        db.session.connection()
+        connection(db.session)
         .execute(
             _SEATS_TAKEN_HELD if holding else _SEATS_TAKEN,
             {"event_id": rules.id, "organization_id": organization_id},

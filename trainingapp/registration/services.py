@@ -47,6 +47,7 @@ from .storage import PARTICIPANT
 from .storage import Registered
 from .storage import find_duplicate
 from .storage import insert_registration
+from .storage import person_values
 from .storage import resolve_organization
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ def register(
 
     Order: normalise and check the input (:class:`InvalidRegistration`); lock the course; refuse
     a closed course for online registrations (:class:`RegistrationClosed`) and a phone or e-mail
-    already registered (:class:`AlreadyRegistered`); then a walk-in -> confirmed (flagged
+    already registered (:class:`AlreadyRegistered`, found by the insert's unique keys and
+    before :class:`EventFull`); then a walk-in -> confirmed (flagged
     ``over_capacity`` without a free seat); approval on -> pending; a free seat in the course and
     the unit's quota -> confirmed; otherwise waitlisted, or :class:`EventFull` when the waiting
     list is off. ``manage_token`` lets the web view derive an idempotent token (see
@@ -106,9 +108,18 @@ def register(
     statements while it holds the lock, and no ORM flush.
     """
     clean_data = _checked(data, source)
+    person = person_values(clean_data)  # derived before the lock, which is then held for less
     rules = lock(event_id)
     return _register(
-        rules, clean_data, source, actor, manage_token, locale, organization_id, actor_label
+        rules,
+        clean_data,
+        person,
+        source,
+        actor,
+        manage_token,
+        locale,
+        organization_id,
+        actor_label,
     )
 
 
@@ -119,8 +130,11 @@ def register_online(
     (one round trip fewer than looking it up first). A draft or unknown course is
     :class:`RegistrationClosed`."""
     clean_data = _checked(data, RegistrationSource.ONLINE)
+    person = person_values(clean_data)
     rules = lock(public_slug=slug)
-    return _register(rules, clean_data, RegistrationSource.ONLINE, None, manage_token, locale)
+    return _register(
+        rules, clean_data, person, RegistrationSource.ONLINE, None, manage_token, locale
+    )
 
 
 #: sources whose new registrations are told their status by mail (staff tell walk-ins and
@@ -142,6 +156,7 @@ def _checked(data: RegistrationInput, source: RegistrationSource) -> Registratio
 def _register(
     rules: Any,
     clean_data: RegistrationInput,
+    person: dict[str, Any],
     source: RegistrationSource,
     actor: User | None,
     manage_token: str | None,
@@ -155,15 +170,15 @@ def _register(
     if rules.status == EventStatus.ARCHIVED:
         raise RegistrationClosed()
     event_id = rules.id
-    duplicate = find_duplicate(event_id, clean_data.phone, clean_data.email)
-    if duplicate is not None:
-        raise duplicate
-
+    # A phone or e-mail already registered is found by the insert (the unique keys: no row), so
+    # the common case needs no look-up first. The caller rolls back what came before (a unit
+    # typed for the first time); a full course still answers "already registered" first.
     if organization_id is None:
         organization_id = resolve_organization(clean_data.organization, actor)
     decision = decide(rules, has_seat(rules, organization_id), source=source)
     if decision.full:
-        raise EventFull()
+        duplicate = find_duplicate(event_id, clean_data.phone, clean_data.email)
+        raise duplicate if duplicate is not None else EventFull()
     registered = insert_registration(
         event_id,
         clean_data,
@@ -173,6 +188,7 @@ def _register(
         manage_token=manage_token,
         over_capacity=decision.over_capacity,
         locale=locale,
+        person=person,
     )
     details: dict[str, Any] = {"status": decision.status.value, "source": source.value}
     if source == RegistrationSource.WALK_IN:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
+from ..common.dbtx import connection
 from ..common.dbtx import execute_write
 from ..common.text import fold
 from ..common.text import name_sort_key
@@ -75,7 +76,7 @@ def find_duplicate(
 ) -> AlreadyRegistered | None:
     """The registration in this course with the same phone (first) or e-mail, as the error."""
     rows = (
-        db.session.connection()
+        connection(db.session)
         .execute(
             _SAME_PERSON,
             {
@@ -157,17 +158,21 @@ def insert_registration(
     manage_token: str | None = None,
     over_capacity: bool = False,
     locale: str | None = None,
+    person: dict[str, Any] | None = None,
 ) -> Registered:
     """Insert a registration (one Core INSERT: this is the hot path).
 
-    The unique keys back the duplicate rule: a clash from a race the lock did not cover (a
-    caller without it, a double submit) becomes :class:`AlreadyRegistered`; a check-in code
-    already used in this course draws another code.
+    ``person`` is :func:`person_values` of ``clean_data`` when the caller derived them already
+    (before taking the course lock, so that it is held for less).
+    The unique keys on (course, phone) and (course, e-mail) are the duplicate rule's check
+    (:func:`register` looks nothing up first): a clash becomes :class:`AlreadyRegistered`, also
+    for a caller without the lock or a double submit; a check-in code already used in this
+    course draws another code.
     """
     now = utcnow()
     values: dict[str, Any] = {
         "event_id": event_id,
-        **person_values(clean_data),
+        **(person if person is not None else person_values(clean_data)),
         "organization_id": organization_id,
         "status": status,
         "source": source,
@@ -179,7 +184,7 @@ def insert_registration(
         "updated_at": now,
         "status_changed_at": now,
     }
-    statement = _INSERT_REGISTRATION[db.session.connection().dialect.name]
+    statement = _INSERT_REGISTRATION[connection(db.session).dialect.name]
     for _attempt in range(5):
         values["checkin_code"] = new_checkin_code()
         new_id = execute_write(db.session, statement, values).scalar()
