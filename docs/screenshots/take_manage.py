@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page
 from playwright.sync_api import sync_playwright
@@ -82,7 +83,9 @@ def wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
     sys.exit("gunicorn did not answer /healthz within 30 s")
 
 
-def main() -> None:
+def serve_demo(photograph: Any) -> None:
+    """Load the demo as an operator would, serve it with gunicorn and run
+    ``photograph(base_url, password)``, which returns the files it wrote."""
     password = secrets.token_urlsafe(12)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -96,8 +99,7 @@ def main() -> None:
         print(flask(env, "seed-demo").strip())
         flask(env, "create-user", "--email", ADMIN, "--role", "admin", "--password", password)
         port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(  # noqa: S603  (as above)
+        server = subprocess.Popen(  # noqa: S603  (our own interpreter and fixed arguments)
             [
                 sys.executable,
                 "-m",
@@ -117,12 +119,16 @@ def main() -> None:
         )
         try:
             wait_until_up(port, server)
-            written = photograph(base_url, password)
+            written = photograph(f"http://127.0.0.1:{port}", password)
         finally:
             server.terminate()
             server.wait(timeout=10)
     for path in written:
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)")
+
+
+def main() -> None:
+    serve_demo(photograph)
 
 
 def sign_in(page: Page, password: str) -> None:

@@ -20,10 +20,7 @@ a free port, headless Chromium signed in as an admin for the staff pages.
 from __future__ import annotations
 
 import os
-import secrets
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -31,14 +28,10 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from take_manage import ADMIN  # noqa: E402
 from take_manage import CHROMIUM_ARGS  # noqa: E402
 from take_manage import OUTPUT  # noqa: E402
-from take_manage import ROOT  # noqa: E402
-from take_manage import flask  # noqa: E402
-from take_manage import free_port  # noqa: E402
+from take_manage import serve_demo  # noqa: E402
 from take_manage import sign_in  # noqa: E402
-from take_manage import wait_until_up  # noqa: E402
 
 WIDTH, HEIGHT = 390, 844
 UPCOMING = "tap-huan-thong-tin-doi-ngoai-2027"
@@ -46,45 +39,7 @@ REFERENCE = "tap-huan-thong-tin-doi-ngoai-2023"
 
 
 def main() -> None:
-    password = secrets.token_urlsafe(12)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp}/demo.sqlite3",
-            "SECRET_KEY": secrets.token_hex(16),
-            "FLASK_MAIL_OUTBOX": f"{tmp}/outbox",
-            "FLASK_RATELIMIT_ENABLED": "false",
-        }
-        flask(env, "db", "upgrade")
-        print(flask(env, "seed-demo").strip())
-        flask(env, "create-user", "--email", ADMIN, "--role", "admin", "--password", password)
-        port = free_port()
-        server = subprocess.Popen(  # noqa: S603  (our own interpreter and fixed arguments)
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-                "trainingapp:create_app()",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            wait_until_up(port, server)
-            written = photograph(f"http://127.0.0.1:{port}", password)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    for path in written:
-        print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)")
+    serve_demo(photograph)
 
 
 def _shoot(page: Page, name: str, written: list[Path], *, full_page: bool = True) -> None:
