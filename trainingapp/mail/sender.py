@@ -66,8 +66,10 @@ class Sender:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         # Requests of this process being served, and when the last one ended (monotonic).
+        # A new sender counts as just after a request: the thread, started by a process's
+        # first request, must not take the process for one that has long been quiet.
         self._requests = 0
-        self._last_request_end = 0.0
+        self._last_request_end = time.monotonic()
         self._requests_lock = threading.Lock()
 
     @property
@@ -193,9 +195,9 @@ class _TellSender:
             return self.wsgi_app(environ, start_response)
         # Cheap after the first request of a process: the sender exists and its thread runs.
         sender = sender_for(self.app)
-        sender.start()
-        sender.request_started()
+        sender.request_started()  # before the thread starts, which would otherwise not wait
         try:
+            sender.start()
             return self.wsgi_app(environ, start_response)
         finally:
             sender.request_ended()
