@@ -311,3 +311,18 @@ def test_confirmed_mail_from_the_outbox_carries_the_qr(app, client, make_event, 
     assert_standard_qr(image.get_payload(decode=True), code)
     assert f"cid:{image['Content-ID'].strip('<>')}" in body_of(mail, "text/html")
     assert code in body_of(mail, "text/plain")
+
+
+@pytest.mark.parametrize("kind", [MailKind.CANCELLED, MailKind.REJECTED])
+def test_mail_about_a_seat_not_taken_carries_no_calendar_invite(app, registration, kind):
+    """A calendar client would otherwise add (or keep) a course the person no longer attends."""
+    status = "cancelled" if kind == MailKind.CANCELLED else "rejected"
+    registration_id, _token = registration(status=status)
+    message = composed(app, registration_id, kind)
+    types = [part.get_content_type() for part in message.walk()]
+    assert "text/calendar" not in types
+    assert "image/png" not in types
+    assert structure(message) == (
+        "multipart/mixed",
+        [("multipart/alternative", ["text/plain", "text/html"])],
+    )

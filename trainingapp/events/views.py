@@ -11,6 +11,7 @@ from flask import request
 
 from ..extensions import db
 from ..registration.seats import seats_left
+from ..registration.seats import seats_left_by_event
 from .services import past_public_events
 from .services import public_event_by_slug
 from .services import registration_is_open
@@ -22,7 +23,12 @@ bp = Blueprint("events", __name__)
 @bp.get("/")
 def index() -> str:
     events = db.session.scalars(upcoming_public_events()).all()
-    return render_template("events/index.html", events=events)
+    return render_template(
+        "events/index.html",
+        events=events,
+        seats_left=seats_left_by_event(events),
+        open_ids={event.id for event in events if registration_is_open(event)},
+    )
 
 
 @bp.get("/archive")

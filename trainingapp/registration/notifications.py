@@ -35,6 +35,7 @@ from .calendar import calendar_for
 from .models import Registration
 from .models import RegistrationStatus
 from .tokens import qr_png
+from .waiting import waiting_text
 
 #: the composer prefix of this package's mail kinds: "registration.confirmed", ...
 PREFIX = "registration"
@@ -183,6 +184,7 @@ def compose(registration: Registration, kind: MailKind, *, to: str | None = None
         "manage_url": manage_url,
         "qr_cid": qr_cid,
         "qr_width": _png_width(png) if png is not None else None,
+        "waiting": waiting_text(registration) if kind == MailKind.WAITLISTED else "",
     }
     text = render_template("mail/registration.txt", **context)
     html = render_template("mail/registration.html", **context)

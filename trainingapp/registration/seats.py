@@ -14,8 +14,10 @@ waiting list). A course without a deadline holds nothing: its quotas only cap a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from typing import Protocol
 
@@ -251,6 +253,47 @@ def has_seat(rules: SeatRules, organization_id: int | None) -> bool:
     return organization_id is None or seats.quota is None or seats.of_unit < seats.quota
 
 
+class Waiting(StrEnum):
+    """Why a waitlisted registration has no seat now (what its page and mail tell the person)."""
+
+    UNIT_QUOTA = "unit_quota"  # the unit's quota is taken, though the course may have seats
+    COURSE_FULL = "course_full"
+    HELD = "held"  # the seats left are held for invited units until the nomination deadline
+    SEAT_FREE = "seat_free"  # a seat came free since; the promotion is on its way
+
+
+@dataclass(frozen=True)
+class WaitingReason:
+    why: Waiting
+    #: the unit's quota (seats) when ``why`` is UNIT_QUOTA
+    quota: int | None = None
+    #: the seats of the course not taken, for the person to see why "seats left" is not theirs
+    seats_left: int = 0
+
+
+def why_waiting(rules: SeatRules, organization_id: int | None) -> WaitingReason:
+    """Why a registration of ``organization_id`` would get no seat now: the unit's quota
+    first (it names the quota), then the course, then the seats held for invited units. One
+    query, the same counts as :func:`has_seat`."""
+    holding = holds_seats(rules)
+    seats = (
+        connection(db.session)
+        .execute(
+            _SEATS_TAKEN_HELD if holding else _SEATS_TAKEN,
+            {"event_id": rules.id, "organization_id": organization_id},
+        )
+        .one()
+    )
+    left = max(rules.capacity - seats.total, 0)
+    if organization_id is not None and seats.quota is not None and seats.of_unit >= seats.quota:
+        return WaitingReason(Waiting.UNIT_QUOTA, quota=seats.quota, seats_left=left)
+    if left == 0:
+        return WaitingReason(Waiting.COURSE_FULL)
+    if holding and seats.total + seats.held_for_others >= rules.capacity:
+        return WaitingReason(Waiting.HELD, seats_left=left)
+    return WaitingReason(Waiting.SEAT_FREE, seats_left=left)
+
+
 def held_seats(rules: SeatRules) -> int:
     """Seats held for invited units right now (0 after the deadline or without one)."""
     if not holds_seats(rules):
@@ -278,6 +321,36 @@ def seats_left(rules: SeatRules) -> int:
     """Seats anybody may still take: the course's free seats less those held for invited units
     until their nomination deadline."""
     return max(rules.capacity - count_confirmed(rules.id) - held_seats(rules), 0)
+
+
+def seats_left_by_event(events: Sequence[SeatRules]) -> dict[int, int]:
+    """:func:`seats_left` for a page of courses: one query for the confirmed counts, and one
+    for the held seats only when some course still holds seats for invited units."""
+    confirmed = confirmed_by_event([event.id for event in events])
+    holding = [event.id for event in events if holds_seats(event)]
+    held: dict[int, int] = {}
+    if holding:
+        taken = (
+            select(func.count())
+            .where(
+                Registration.event_id == Quota.event_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.organization_id == Quota.organization_id,
+            )
+            .correlate(Quota)
+            .scalar_subquery()
+        )
+        unused = func.sum(case((Quota.seats > taken, Quota.seats - taken), else_=0))
+        rows = db.session.execute(
+            select(Quota.event_id, unused)
+            .where(Quota.event_id.in_(holding))
+            .group_by(Quota.event_id)
+        )
+        held = {event_id: int(seats or 0) for event_id, seats in rows}
+    return {
+        event.id: max(event.capacity - confirmed.get(event.id, 0) - held.get(event.id, 0), 0)
+        for event in events
+    }
 
 
 def confirmed_in_unit(event_id: int, organization_id: int) -> int:

@@ -51,6 +51,7 @@ from .tokens import qr_png
 from .tokens import qr_svg
 from .tokens import same_token
 from .tokens import session_nonce
+from .waiting import waiting_text
 
 bp = Blueprint("registration", __name__)
 
@@ -215,6 +216,7 @@ def manage(token: str) -> Any:
             qr_filename=_qr_filename(registration) if qr is not None else None,
             can_cancel=_can_cancel(registration),
             extra_links=links_for(registration),
+            waiting=waiting_text(registration),
             register_again_form=(
                 RegisterAgainForm()
                 if services.can_register_again(registration, registration.event)
