@@ -75,6 +75,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test",
         "RATELIMIT_ENABLED": False,
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "JOB_FOLDER": str(tmp_path / "jobs"),
         # Mail is delivered in the committing thread: on disk when the request returns.
         "MAIL_SENDER": "sync",
     }

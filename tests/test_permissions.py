@@ -125,6 +125,8 @@ ACCESS: dict[str, str] = {
     "certificates_manage.certificate_pdf": EVENT_STAFF,
     "certificates_manage.certificates_zip": EVENT_STAFF,
     "certificates_manage.preview": EVENT_STAFF,
+    "jobs_manage.job_page": EVENT_STAFF,
+    "jobs_manage.job_file": EVENT_STAFF,
     "evaluation_manage.overview": EVENT_ORGANIZER,
     "evaluation_manage.questions": EVENT_ORGANIZER,
     "evaluation_manage.settings": EVENT_ORGANIZER,
@@ -277,6 +279,7 @@ def world(app: Flask) -> dict[str, Any]:
                 "user_id": users["staff_other"].id,
                 "staff_id": staff_assignment.id,
                 "assignment_id": staff_assignment.id,
+                "job_id": 1,  # none yet: the allowed get a 404, the others a 403
             },
         }
 

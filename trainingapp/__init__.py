@@ -123,6 +123,9 @@ def _register_blueprints(app: Flask) -> None:
     from .imports.manage import imports_bp
 
     app.register_blueprint(imports_bp)
+    from .jobs.manage import jobs_bp
+
+    app.register_blueprint(jobs_bp)
 
     from .admin.account import account_bp
     from .admin.manage import admin_bp
@@ -181,6 +184,7 @@ def _register_cli(app: Flask) -> None:
     from .auth.cli import create_user_command
     from .demo.cli import seed_demo_command
     from .i18n_cli import translate_cli
+    from .jobs.cli import worker_cli
     from .mail.cli import mail_cli
     from .maintenance.cli import anonymise_event_command
     from .maintenance.cli import backup_db_command
@@ -189,6 +193,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(worker_cli)
     app.cli.add_command(nominations_cli)
     app.cli.add_command(anonymise_event_command)
     app.cli.add_command(backup_db_command)

@@ -57,6 +57,10 @@ class DefaultConfig:
     # by composing its mail.
     MAIL_GATHER_SECONDS = 0.5
     MAIL_MAX_DELAY_SECONDS = 30
+    # A background job whose process died is taken up again by another after this long.
+    JOB_LEASE_SECONDS = 300
+    # Where jobs keep their progress and files (a ZIP of certificates); default instance/jobs.
+    JOB_FOLDER = None
     MAIL_MAX_ATTEMPTS = 20  # failed attempts before a message is marked failed
     MAIL_BACKOFF_SECONDS = 30  # wait after the first failure; doubles each time, at most 1 h
     # Site root for links in mail, e.g. "https://taphuan.example.gov.vn/" (default: the request's).

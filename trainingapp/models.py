@@ -16,6 +16,7 @@ from .events.models import EventSession
 from .events.models import EventStaff
 from .events.models import Quota
 from .events.models import Topic
+from .jobs.models import Job
 from .lecturers.models import Lecturer
 from .mail.models import OutboxMessage
 from .nominations.models import Invitation
@@ -38,6 +39,7 @@ __all__ = [
     "EventSession",
     "EventStaff",
     "Invitation",
+    "Job",
     "Lecturer",
     "LetterTemplate",
     "Organization",

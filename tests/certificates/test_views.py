@@ -319,15 +319,26 @@ def test_revoke_from_the_page_needs_a_reason(
 def test_downloads_are_audited_zip_holds_every_valid_one(
     app: Flask, organizer: FlaskClient, course: Course
 ) -> None:
-    empty = organizer.get(f"/manage/events/{course.event_id}/certificates.zip")
+    zip_url = f"/manage/events/{course.event_id}/certificates.zip"
+    empty = organizer.post(zip_url)
     assert empty.status_code == 303
+    assert "/jobs/" not in empty.headers["Location"]  # nothing to make: back to the page
     _issue(app, course)
     with app.app_context():
         services.revoke(None, course.event_id, course.ids["late"], "Sai")
         db.session.commit()
-    response = organizer.get(f"/manage/events/{course.event_id}/certificates.zip")
+    queued = organizer.post(zip_url)  # made by a job (run at the commit in the tests)
+    assert queued.status_code == 303
+    job_page = organizer.get(queued.headers["Location"]).get_data(as_text=True)
+    assert "1 certificate is ready in one ZIP file." in job_page
+    download = re.search(r'id="job-download" href="([^"]+)"', job_page)
+    assert download is not None
+    response = organizer.get(download.group(1))
     assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert "thong-tin-doi-ngoai-2023-certificates.zip" in response.headers["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.data))
+    response.close()
     assert archive.namelist() == ["gcn-1-2026-nguyen-van-an.pdf"]
     assert "Nguyễn Văn An" in _text(archive.read(archive.namelist()[0]))
     one = organizer.get(f"{_page_url(course)}/{course.ids['late']}.pdf")
@@ -359,7 +370,7 @@ def test_course_staff_view_and_download_but_cannot_change(app: Flask, course: Co
     html = page.get_data(as_text=True)
     assert "Revoke the certificate" not in html
     assert "Issue to everyone" not in html
-    assert staff.get(f"/manage/events/{course.event_id}/certificates.zip").status_code == 200
+    assert staff.post(f"/manage/events/{course.event_id}/certificates.zip").status_code == 303
     assert staff.post(f"{_page_url(course)}/issue").status_code == 403
     assert (
         staff.post(
@@ -375,12 +386,12 @@ def test_another_courses_staff_is_refused(app: Flask, course: Course) -> None:
     other = login(app.test_client(), OTHER_STAFF)
     for url in (
         _page_url(course),
-        f"/manage/events/{course.event_id}/certificates.zip",
         f"{_page_url(course)}/{course.ids['all']}.pdf",
         f"{_page_url(course)}/preview.pdf",
     ):
         assert other.get(url).status_code == 403, url
     assert other.post(f"{_page_url(course)}/issue").status_code == 403
+    assert other.post(f"/manage/events/{course.event_id}/certificates.zip").status_code == 403
     # and the other course's page does not list this course's people
     page = other.get(f"/manage/events/{course.other_event_id}/certificates").get_data(as_text=True)
     assert "Nguyễn Văn An" not in page

@@ -44,9 +44,11 @@ def token_of(response: Any) -> str:
 
 
 def confirm(client: FlaskClient, event_id: int, token: str, **extra: str) -> Any:
-    """Post the confirm step and read the whole (streamed) answer, as a browser would."""
+    """Post the confirm step and follow it, as a browser would: to the import job's page (the
+    tests' ``MAIL_SENDER = "sync"`` runs the job right after the confirm step's commit)."""
     response = client.post(url(event_id), data={"step": "confirm", "token": token, **extra})
-    response.get_data()
+    if response.status_code == 303 and "/jobs/" in response.headers["Location"]:
+        return client.get(response.headers["Location"])
     return response
 
 
@@ -115,14 +117,14 @@ def test_upload_preview_confirm(
     response = confirm(signed_in, event_id, token)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Imported 2 of 2 rows" in page
+    assert "Importing participants" in page
+    assert 'http-equiv="refresh"' not in page  # finished: the page stops reloading
     assert (
         "2 participants imported. Confirmed: 2; pending approval: 0; waitlisted: 0; rows skipped: 0."
         in page
     )
     assert f'href="/manage/events/{event_id}/registrations"' in page
     assert f'href="/manage/events/{event_id}"' in page
-    assert "<script" not in page
     assert registrations(app) == [("0905000001", "confirmed"), ("0905000002", "confirmed")]
     assert list(import_folder.iterdir()) == []  # the upload is gone
     assert audit_count(app, "registration.import") == 1
@@ -418,57 +420,42 @@ def test_ten_thousand_rows_through_the_pages_in_one_commit(
     assert "Import 10,000 participants" in page or "Import 10000 participants" in page
     assert page.count('data-line="') == app.config["ITEMS_PER_PAGE"]  # paginated
 
-    commits = []
-    real_commit = db.session.commit
-    monkeypatch.setattr(db.session, "commit", lambda: (commits.append(1), real_commit())[1])
     response = confirm(signed_in, event_id, token)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.count("<progress value=") == 20  # one per batch of 500
-    assert "Imported 10,000 of 10,000 rows" in page
     assert "10000 participants imported" in page or "10,000 participants imported" in page
-    assert len(commits) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count(Registration.id))) == 10_000
     assert audit_count(app, "registration.import") == 1
 
 
-def test_streamed_import_reports_each_batch_and_commits_once(
+def test_the_import_job_reports_each_batch(
     app: Flask,
     signed_in: FlaskClient,
     make_course: Callable[..., int],
     import_folder: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from trainingapp.jobs import runner
+
     event_id = make_course(capacity=2_000)
     data = csv_text([person(n) for n in range(1_200)]).encode()
     token = token_of(upload(signed_in, event_id, data))
+    reported: list[tuple[int, int]] = []
+    real_report = runner._Reporter.__call__
 
-    commits = []
-    real_commit = db.session.commit
-    monkeypatch.setattr(db.session, "commit", lambda: (commits.append(1), real_commit())[1])
+    def report(self: Any, done: int, total: int) -> None:
+        reported.append((done, total))
+        real_report(self, done, total)
+
+    monkeypatch.setattr(runner._Reporter, "__call__", report)
     response = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
-    assert response.status_code == 200
-    assert response.is_streamed
-    assert response.headers["Cache-Control"] == "no-store"
-    pieces = [piece.decode() for piece in response.response]
-    page = "".join(pieces)
-    assert pieces[0].startswith("<!doctype html>")
-    assert "Checking the rows…" in pieces[0]
-    assert "Imported" not in pieces[0]  # sent before any row is written
-    lines = [
-        "Imported 500 of 1,200 rows",
-        "Imported 1,000 of 1,200 rows",
-        "Imported 1,200 of 1,200 rows",
-    ]
-    assert [line for line in lines if line in page] == lines
-    assert page.index(lines[0]) < page.index(lines[1]) < page.index(lines[2])
-    assert page.count("<progress value=") == 3
-    assert '<progress value="1200" max="1200"' in page
-    assert "progress:not(:last-of-type)" in page
-    assert "1200 participants imported" in page or "1,200 participants imported" in page
-    assert page.rstrip().endswith("</html>")
-    assert len(commits) == 1
+    assert response.status_code == 303
+    page = signed_in.get(response.headers["Location"])
+    assert page.headers["Cache-Control"] == "no-store"
+    text = page.get_data(as_text=True)
+    assert "1200 participants imported" in text or "1,200 participants imported" in text
+    assert reported == [(0, 1_200), (500, 1_200), (1_000, 1_200), (1_200, 1_200)]
     with app.app_context():
         assert db.session.scalar(select(func.count(Registration.id))) == 1_200
     assert audit_count(app, "registration.create") == 1_200
@@ -483,39 +470,32 @@ def test_failure_mid_import_saves_nothing_and_says_so(
     import_folder: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from trainingapp.imports import reading
-    from trainingapp.imports import services as imports
+    from trainingapp.jobs import runner
 
     event_id = make_course(capacity=2_000)
     data = csv_text([person(n) for n in range(1_200)]).encode()
     token = token_of(upload(signed_in, event_id, data))
+    real_report = runner._Reporter.__call__
 
-    made = []
-    real_registration = imports._registration
-
-    def failing(*args: Any) -> Any:
-        made.append(1)
-        if len(made) > reading.CHUNK:  # the second batch
+    def failing(self: Any, done: int, total: int) -> None:
+        if 500 <= done < total:  # after the first batch was written (not committed)
             raise RuntimeError("disk on fire")
-        return real_registration(*args)
+        real_report(self, done, total)
 
-    monkeypatch.setattr(imports, "_registration", failing)
+    monkeypatch.setattr(runner._Reporter, "__call__", failing)
     response = confirm(signed_in, event_id, token)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Imported 500 of 1,200 rows" in page  # the first batch was written (not committed)
-    assert "Imported 1,000" not in page
-    assert "The import failed because of an unexpected error." in page
+    assert "The job failed because of an unexpected error." in page
     assert "Nothing was saved: the course is as it was before the import." in page
     assert "participants imported" not in page
     assert f'href="/manage/events/{event_id}/import?token={token}"' in page
-    assert page.rstrip().endswith("</html>")
     assert registrations(app) == []
     assert audit_count(app, "registration.create") == 0
     assert audit_count(app, "registration.import") == 0
     assert len(list(import_folder.iterdir())) == 2  # kept for another try
 
-    monkeypatch.setattr(imports, "_registration", real_registration)
+    monkeypatch.setattr(runner._Reporter, "__call__", real_report)
     page = confirm(signed_in, event_id, token).get_data(as_text=True)
     assert "1200 participants imported" in page or "1,200 participants imported" in page
     assert len(registrations(app)) == 1_200
@@ -534,7 +514,7 @@ def test_rows_refused_after_the_check_save_nothing_and_say_so(
     first = token_of(upload(signed_in, event_id, csv_text([person(1)]).encode()))
     token = token_of(upload(signed_in, event_id, csv_text([person(1), person(2)]).encode()))
     confirm(signed_in, event_id, first)
-    # The check before the stream saw the course as it was before the first import.
+    # The confirm step's check saw the course as it was before the first import.
     monkeypatch.setattr(
         imports, "preview", lambda event, inputs: imports.Plan(imports.normalise_rows(inputs))
     )
@@ -547,17 +527,49 @@ def test_rows_refused_after_the_check_save_nothing_and_say_so(
     assert audit_count(app, "registration.import") == 1
 
 
-def test_browser_leaving_mid_import_saves_nothing(
+def test_an_import_whose_process_died_is_taken_up_again(
     app: Flask, signed_in: FlaskClient, make_course: Callable[..., int], import_folder: Path
 ) -> None:
+    """Queued for the workers; one claims it and dies mid-way (a restart): once its claim has
+    run out, the next worker imports the rows, all of them, once."""
+    from datetime import timedelta
+
+    from trainingapp.common.time import utcnow
+    from trainingapp.jobs import runner
+    from trainingapp.jobs.models import Job
+    from trainingapp.jobs.models import JobStatus
+    from trainingapp.jobs.runner import run_until_idle
+
+    app.config["MAIL_SENDER"] = "worker"  # nothing runs in the web process
     event_id = make_course(capacity=2_000)
-    data = csv_text([person(n) for n in range(1_200)]).encode()
-    token = token_of(upload(signed_in, event_id, data))
+    token = token_of(
+        upload(signed_in, event_id, csv_text([person(n) for n in range(700)]).encode())
+    )
     response = signed_in.post(url(event_id), data={"step": "confirm", "token": token})
-    pieces = iter(response.response)
-    while "Imported 500 of 1,200 rows" not in next(pieces).decode():
-        pass
-    response.close()  # what a WSGI server does when the connection drops
-    assert registrations(app) == []
-    assert audit_count(app, "registration.import") == 0
-    assert len(list(import_folder.iterdir())) == 2
+    job_page = response.headers["Location"]
+    page = signed_in.get(job_page).get_data(as_text=True)
+    assert "Waiting to start…" in page
+    assert '<meta http-equiv="refresh" content="2">' in page
+    with app.app_context():
+        job = db.session.scalars(select(Job)).one()
+        job.status, job.attempts = JobStatus.RUNNING, 1
+        job.lease_until = utcnow() + timedelta(minutes=1)  # its worker is still believed alive
+        db.session.commit()
+        job_id = job.id
+    with app.app_context():
+        progress_file = runner.jobs_folder() / f"{job_id}.json"
+    progress_file.parent.mkdir(parents=True, exist_ok=True)
+    progress_file.write_text('{"done": 500, "total": 700}')  # as the dead worker left it
+    assert "500 of 700 done" in signed_in.get(job_page).get_data(as_text=True)
+    assert run_until_idle(app) == 0  # claimed by a live worker: left alone
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        job.lease_until = utcnow() - timedelta(seconds=1)  # the worker died
+        db.session.commit()
+    assert run_until_idle(app) == 1
+    assert len(registrations(app)) == 700
+    page = signed_in.get(job_page).get_data(as_text=True)
+    assert "700 participants imported" in page
+    assert 'http-equiv="refresh"' not in page
+    with app.app_context():
+        assert db.session.get(Job, job_id).attempts == 2

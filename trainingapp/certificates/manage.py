@@ -8,9 +8,6 @@ revoke.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint
@@ -23,6 +20,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -41,20 +39,19 @@ from .forms import RULE_LABELS
 from .forms import ActionForm
 from .forms import RevokeForm
 from .forms import SettingsForm
+from .job import queue_zip
 from .models import CertificateRule
 from .models import CertificateSettings
 from .pdf import course_texts
 from .pdf import filename_for
 from .pdf import render_certificate
 from .pdf import sample_pdf
-from .pdf import write_zip
 from .services import PLACEHOLDERS
 
 certificates_bp = Blueprint("certificates_manage", __name__, url_prefix="/manage")
 guard_manage_blueprint(certificates_bp)
 
 NO_STORE = {"Cache-Control": "no-store"}
-FILE_CHUNK = 64 * 1024
 
 
 def _event() -> Event:
@@ -256,36 +253,23 @@ def certificate_pdf(event_id: int, registration_id: int) -> Any:
     return _attachment(content, "application/pdf", name)
 
 
-def _stream_file(path: Path) -> Iterator[bytes]:
-    try:
-        with path.open("rb") as file:
-            while chunk := file.read(FILE_CHUNK):
-                yield chunk
-    finally:
-        path.unlink(missing_ok=True)
-
-
-@certificates_bp.get("/events/<int:event_id>/certificates.zip")
+@certificates_bp.post("/events/<int:event_id>/certificates.zip")
 def certificates_zip(event_id: int) -> Any:
+    """Queue the ZIP of every valid certificate; its job's page offers the file once made."""
     event = _event()
-    certificates = services.valid_certificates(event_id)
-    if not certificates:
+    if not ActionForm().validate_on_submit():
+        flash(
+            _("Your form expired or was sent twice. Please reload the page and try again."),
+            "danger",
+        )
+        return _back()
+    count = len(services.valid_certificates(event_id))
+    if not count:
         flash(_("No valid certificates to download yet."), "warning")
         return _back()
-    texts = course_texts(services.settings_for(event_id), event)
-    path = write_zip(certificates, texts)
-    try:
-        services.record_download(current_user, event, file_format="zip", rows=len(certificates))
-        name = f"{event.slug}-certificates.zip"
-        db.session.commit()  # the audit entry is kept even if the download is interrupted
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    response = _attachment(_stream_file(path), "application/zip", name)
-    response.headers["Content-Length"] = str(path.stat().st_size)
-    response.call_on_close(lambda: path.unlink(missing_ok=True))
-    weakref.finalize(response, path.unlink, missing_ok=True)
-    return response
+    job = queue_zip(event, owner_id=current_user.id, count=count, locale=str(get_locale() or "vi"))
+    db.session.commit()
+    return redirect(url_for("jobs_manage.job_page", event_id=event_id, job_id=job.id), 303)
 
 
 @certificates_bp.get("/events/<int:event_id>/certificates/preview.pdf")

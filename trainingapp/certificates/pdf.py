@@ -23,6 +23,7 @@ import re
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -460,16 +461,26 @@ def render_certificate(certificate: Certificate, texts: CertificateTexts | None 
     return certificate_pdf(page, texts)
 
 
-def write_zip(certificates: list[Certificate], texts: CertificateTexts) -> Path:
-    """Every certificate's PDF in a ZIP written to a temporary file (the caller streams and
-    deletes it). PDFs are stored as they are: they are compressed already."""
-    handle, name = tempfile.mkstemp(prefix="certificates-", suffix=".zip")
-    os.close(handle)
-    path = Path(name)
+def write_zip(
+    certificates: list[Certificate],
+    texts: CertificateTexts,
+    target: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Every certificate's PDF in a ZIP written to ``target`` (default: a temporary file the
+    caller streams and deletes); ``progress(done, total)`` after each one. PDFs are stored as
+    they are: they are compressed already."""
+    if target is None:
+        handle, name = tempfile.mkstemp(prefix="certificates-", suffix=".zip")
+        os.close(handle)
+        target = Path(name)
+    path = target
     try:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
-            for certificate in certificates:
+            for done, certificate in enumerate(certificates, 1):
                 archive.writestr(filename_for(certificate), render_certificate(certificate, texts))
+                if progress is not None:
+                    progress(done, len(certificates))
     except BaseException:
         path.unlink(missing_ok=True)
         raise

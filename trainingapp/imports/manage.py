@@ -7,15 +7,15 @@ day is swept away whenever a new one arrives.
 
 Progress: the upload shows a progress bar (``static/js/import.js``); the preview is computed on
 each page view and paginated. The confirm step checks the rows again and, if anything is refused,
-redirects to the preview with nothing saved; otherwise it answers with a streamed page (no script
-needed) that shows a line and a progress bar after each batch of 500 rows written, all in one
-transaction committed at the end, then a summary with links onward. A failure part-way rolls
-everything back and the page says that nothing was saved.
+redirects to the preview with nothing saved; otherwise it queues the import as a background job
+(``imports/job.py``, run by ``jobs.runner`` outside the request, so no server timeout cuts it)
+and sends the organizer to the job's page, which shows the rows written so far and then a
+summary with links onward. The job writes every row or none, in one transaction; a failure
+part-way rolls everything back and the page says that nothing was saved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint
@@ -26,11 +26,10 @@ from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask import stream_with_context
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -42,13 +41,14 @@ from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.guard import guard_manage_blueprint
-from ..auth.models import User
 from ..events.access import organizer_required
 from ..extensions import db
-from ..registration.normalise import RegistrationInput
 from . import reading
 from . import services as imports
 from . import uploads
+from .job import ParsedUpload
+from .job import queue_import
+from .job import refused_message
 from .reading import FIELD_LABELS
 from .reading import FIELDS
 from .reading import ImportFileError
@@ -128,26 +128,6 @@ def _mapping_form(headers: list[str], mapping: list[str | None], formdata: Any =
 # --- reading the stored upload ------------------------------------------------------------------
 
 
-class _Parsed:
-    """The stored upload read again: its rows, header, mapping and the mapping's problems."""
-
-    def __init__(self, data: bytes, meta: dict[str, Any]) -> None:
-        self.sheet = reading.read_file(data)
-        self.header_index = reading.find_header(self.sheet)
-        self.header_line, self.headers = self.sheet.rows[self.header_index]
-        width = max((len(cells) for _n, cells in self.sheet.rows), default=0)
-        self.headers = self.headers + [""] * (width - len(self.headers))
-        stored = meta.get("mapping")
-        if isinstance(stored, list) and len(stored) == len(self.headers):
-            self.mapping: list[str | None] = [m if m in FIELDS else None for m in stored]
-        else:
-            self.mapping = reading.detect_mapping(self.headers)
-        self.mapping_errors = reading.mapping_errors(self.mapping)
-        self.inputs = reading.row_inputs(self.sheet, self.header_index, self.mapping)
-        first = self.sheet.rows[self.header_index + 1 : self.header_index + 2]
-        self.sample = first[0][1] if first else []
-
-
 def _preview_url(token: str, **args: Any) -> str:
     return url_for(".upload", event_id=g.event.id, token=token, **args)
 
@@ -211,7 +191,7 @@ def _show_preview(event_id: int, token: str) -> Any:
         return _expired()
     data, meta = stored
     try:
-        parsed = _Parsed(data, meta)
+        parsed = ParsedUpload(data, meta)
         plan = imports.preview(g.event, parsed.inputs) if not parsed.mapping_errors else None
     except ImportFileError as error:
         uploads.discard(token)
@@ -223,7 +203,7 @@ def _show_preview(event_id: int, token: str) -> Any:
 def _render_preview(
     token: str,
     meta: dict[str, Any],
-    parsed: _Parsed,
+    parsed: ParsedUpload,
     plan: imports.Plan | None,
     mapping_form: Any = None,
 ) -> Any:
@@ -267,7 +247,7 @@ def _post_mapping(event_id: int) -> Any:
         return _expired()
     data, meta = stored
     try:
-        parsed = _Parsed(data, meta)
+        parsed = ParsedUpload(data, meta)
     except ImportFileError as error:
         flash(error.message, "danger")
         return redirect(url_for(".upload", event_id=event_id), 303)
@@ -300,7 +280,7 @@ def _post_confirm(event_id: int) -> Any:
         return redirect(_preview_url(token), 303)
     skip_invalid = bool(form.skip_invalid.data)
     try:
-        parsed = _Parsed(data, meta)
+        parsed = ParsedUpload(data, meta)
         if parsed.mapping_errors:
             raise ImportFileError(parsed.mapping_errors[0])
         plan = imports.preview(g.event, parsed.inputs)
@@ -310,110 +290,23 @@ def _post_confirm(event_id: int) -> Any:
             raise ImportFileError(_l("No row can be imported."))
     except ImportRefused as refused:
         db.session.rollback()
-        flash(_refused_message(refused.plan), "danger")
+        flash(refused_message(refused.plan), "danger")
         return redirect(_preview_url(token, show="problems"), 303)
     except ImportFileError as error:
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(_preview_url(token), 303)
-    db.session.rollback()  # read-only so far; the import takes its own transaction and lock
-    body = _run_import(
+    db.session.rollback()  # read-only so far; the job takes its own transaction and lock
+    job = queue_import(
         event_id,
         token,
-        parsed.inputs,
-        actor_id=current_user.id,
+        owner_id=current_user.id,
         skip_invalid=skip_invalid,
         filename=meta.get("filename") or "",
-        event_title=g.event.title,
+        locale=str(get_locale() or "vi"),
     )
-    response = Response(stream_with_context(body), mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each piece on at once
-    return response
-
-
-def _refused_message(plan: imports.Plan) -> str:
-    return str(
-        ngettext(
-            "Nothing was imported: %(num)d row cannot be imported (row %(rows)s). Correct the "
-            "file and upload it again, or tick “skip” to import only the other rows.",
-            "Nothing was imported: %(num)d rows cannot be imported (rows %(rows)s). Correct the "
-            "file and upload it again, or tick “skip” to import only the other rows.",
-            len(plan.refused),
-            rows=imports.problem_lines(plan),
-        )
-    )
-
-
-def _run_import(
-    event_id: int,
-    token: str,
-    inputs: list[tuple[int, RegistrationInput]],
-    *,
-    actor_id: int,
-    skip_invalid: bool,
-    filename: str,
-    event_title: str,
-) -> Iterator[str]:
-    """The streamed import page. It runs after the request's own session is gone (the streamed
-    body is read once the view has returned), in one transaction of its own: the rows are checked
-    again under the course lock, written in batches of :data:`~.reading.CHUNK` (a line and a
-    progress bar after each), and committed once at the end. Any failure, or the browser going
-    away, rolls everything back: never a half-import."""
-
-    def page(kind: str, **context: Any) -> str:
-        return render_template("imports/progress.html", kind=kind, **context)
-
-    preview_url = _preview_url(token)
-    yield page("top", event_id=event_id, title=event_title, filename=filename)
-    try:
-        actor = db.session.get(User, actor_id)
-        steps = imports.iter_import(
-            event_id, inputs, actor=actor, skip_invalid=skip_invalid, source_name=filename
-        )
-        while True:
-            try:
-                done, total = next(steps)
-            except StopIteration as finished:
-                result: imports.ImportResult = finished.value
-                break
-            yield page("step", done=done, total=total)
-        db.session.commit()
-    except ImportRefused as refused:  # the course changed since the check above
-        db.session.rollback()
-        yield page("failed", message=_refused_message(refused.plan), back=preview_url)
-    except ImportFileError as error:
-        db.session.rollback()
-        yield page("failed", message=error.message, back=preview_url)
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("import into course %s failed", event_id)
-        message = _("The import failed because of an unexpected error.")
-        yield page("failed", message=message, back=preview_url)
-    except GeneratorExit:  # the browser went away: nothing is kept
-        db.session.rollback()
-        raise
-    else:
-        uploads.discard(token)
-        yield page("done", event_id=event_id, summary=_summary(result.counts))
-    yield page("end")
-
-
-def _summary(counts: dict[str, int]) -> str:
-    imported = ngettext(
-        "%(num)d participant imported",
-        "%(num)d participants imported",
-        counts["imported"],
-    )
-    outcomes = _(
-        ". Confirmed: %(confirmed)d; pending approval: %(pending)d; waitlisted: %(waitlisted)d; "
-        "rows skipped: %(skipped)d.",
-        confirmed=counts.get(Outcome.CONFIRMED.value, 0),
-        pending=counts.get(Outcome.PENDING.value, 0),
-        waitlisted=counts.get(Outcome.WAITLISTED.value, 0),
-        skipped=counts["skipped"],
-    )
-    return f"{imported}{outcomes}"
+    db.session.commit()
+    return redirect(url_for("jobs_manage.job_page", event_id=event_id, job_id=job.id), 303)
 
 
 def _post_cancel(event_id: int) -> Any:

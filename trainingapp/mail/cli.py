@@ -32,7 +32,8 @@ def mail_cli() -> None:
 )
 @with_appcontext
 def worker_command(once: bool, poll: float | None) -> None:
-    """Send queued mail until stopped (SIGTERM, SIGINT). Run any number, on any host."""
+    """Send queued mail and run background jobs until stopped (SIGTERM, SIGINT). Run any
+    number, on any host."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     stop = threading.Event()
     restore: dict[signal.Signals, Any] = {}

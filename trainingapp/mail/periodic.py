@@ -45,3 +45,33 @@ def run_due(app: Flask, *, force: bool = False) -> None:
                 task()
         except Exception:
             log.exception("periodic task %s failed", name)
+
+
+# --- background work ----------------------------------------------------------------------------
+
+#: ``work(app) -> bool``: do one piece of due work (True), or find none (False); never raises
+Work = Callable[[Flask], bool]
+
+_work: dict[str, Work] = {}
+
+
+def background_work(name: str) -> Callable[[Work], Work]:
+    """Register work that the mail's senders also run on every pass, not once a period: the
+    background jobs (``jobs.runner``). It takes its own application context and commits."""
+
+    def decorate(fn: Work) -> Work:
+        _work[name] = fn
+        return fn
+
+    return decorate
+
+
+def run_work(app: Flask) -> bool:
+    """One piece of each registered work; True when any did something (more may be due)."""
+    worked = False
+    for name, work in list(_work.items()):
+        try:
+            worked = work(app) or worked
+        except Exception:
+            log.exception("background work %s failed", name)
+    return worked

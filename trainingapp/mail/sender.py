@@ -11,7 +11,8 @@
   after it), and at the latest ``MAIL_MAX_DELAY_SECONDS`` after it was woken, busy or not.
 - ``"worker"``: web processes only queue; ``flask mail worker`` processes send, on any host.
 Both also run the registered periodic tasks (``periodic.py``), such as releasing the seats
-held for invited units once their nomination deadline has passed.
+held for invited units once their nomination deadline has passed, and the registered background
+work: the jobs of ``jobs.runner`` (a large import, a ZIP of certificates), one per pass.
 - ``"sync"``: delivered inside the ``after_commit`` hook, in the committing thread. For tests:
   a mail is on disk when the request that queued it returns.
 """
@@ -36,6 +37,7 @@ from .outbox import WAKE_AFTER_COMMIT
 from .outbox import DeliveryResult
 from .outbox import deliver_due
 from .periodic import run_due
+from .periodic import run_work
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +146,9 @@ class Sender:
             self._wake.clear()
             result = deliver_due(app, THREAD_BATCH)
             run_due(app)
+            worked = run_work(app)
             del app
-            if result.total >= THREAD_BATCH:
+            if result.total >= THREAD_BATCH or worked:
                 continue  # more may be due; overdue mail (past ``since + longest``) goes at once
             since = None
             self._wake.wait(poll)
@@ -171,6 +174,8 @@ def wake(app: Flask) -> None:
             sender_for(app).wake()
         elif chosen == "sync":
             deliver_due(app, BATCH)
+            while run_work(app):  # each pass ends one job, done or failed
+                pass
         # "worker": the workers poll the table.
     except Exception:
         log.exception("could not wake the mail sender")
@@ -220,8 +225,9 @@ def run_worker(
     while not stop_event.is_set():
         result = deliver_due(app, BATCH)
         run_due(app)
+        worked = run_work(app)
         total.add(result)
-        if result.total >= BATCH:
+        if result.total >= BATCH or worked:
             continue
         if once or stop_event.wait(poll):
             break
