@@ -1,6 +1,7 @@
-"""Benchmark: the app's registration exports (CSV, XLSX) against the libraries written directly.
+"""Benchmark: the app's exports (registrations CSV, XLSX; sign-in sheet PDF) against the libraries.
 
     python bench/exports.py [--sizes 10000,100000] [--repeat 1] [--database-url URL]
+                            [--cases app-pdf,lib-pdf]
 
 Seeds one course per size (registrations with units, two sessions, attendance for about half of
 them) in a SQLite file (or the database named by ``--database-url``), then runs every case in a
@@ -13,8 +14,15 @@ subprocess of its own and reports wall time and peak resident memory (VmHWM):
   one query for the whole course's attendance (kept in a dict, as HH:MM text), rows written
   straight through ``csv.writer`` / XlsxWriter (constant_memory): no labels, no time zone, no
   formula neutralising.
+* ``app-pdf``: the sign-in sheet as its view makes it (``exports.rows.signin_rows``,
+  ``exports.signin_sheet.sheet_header`` and ``signin_pdf``): confirmed participants in official
+  order, the header block, cells wrapped to their columns, rows as tall as they need.
+* ``lib-pdf`` (the baseline): one Core query for the same columns in the same order, rows written
+  straight with fpdf2 (same font, page set-up and column widths): fixed-height bordered
+  ``pdf.cell``s, one line a cell, a header row on every page; no wrapping, no labels.
 
-Targets: app time at most 1.5 x the ceiling's; peak memory that does not grow with the row count.
+Targets: app time at most 1.5 x the ceiling's; for CSV and XLSX, peak memory that does not grow
+with the row count (a PDF is built in memory, so its peak grows with the pages).
 """
 
 from __future__ import annotations
@@ -35,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CASES = ("lib-csv", "app-csv", "lib-xlsx", "app-xlsx")
+CASES = ("lib-csv", "app-csv", "lib-xlsx", "app-xlsx", "lib-pdf", "app-pdf")
+FORMATS = ("csv", "xlsx", "pdf")
 
 
 def _app(database_url: str) -> Any:
@@ -202,6 +211,55 @@ def _ceiling_rows(event_id: int) -> Any:
             yield [*row, *(marks.get(sid, "") for sid in sessions)]
 
 
+def _ceiling_pdf(event_id: int, target: Path) -> None:
+    """The sign-in sheet's columns written straight with fpdf2: one Core query (confirmed, official
+    order), one fixed-height bordered cell a value, a header row at the top of every page."""
+    from fpdf import FPDF
+    from sqlalchemy import select
+
+    from trainingapp.exports.signin_sheet import FONT_FAMILY
+    from trainingapp.exports.signin_sheet import FONT_FILES
+    from trainingapp.exports.signin_sheet import PDF_WIDTHS
+    from trainingapp.exports.signin_sheet import font_dir
+    from trainingapp.extensions import db
+    from trainingapp.organizations.models import Organization
+    from trainingapp.registration.models import Registration
+    from trainingapp.registration.models import RegistrationStatus
+
+    table = Registration.__table__
+    org = Organization.__table__
+    query = (
+        select(table.c.full_name, org.c.name, table.c.position, table.c.phone)
+        .select_from(table.outerjoin(org, org.c.id == table.c.organization_id))
+        .where(table.c.event_id == event_id, table.c.status == RegistrationStatus.CONFIRMED)
+        .order_by(table.c.sort_key, table.c.id)
+    )
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_margins(15, 12, 15)
+    pdf.set_auto_page_break(auto=False)
+    for style, filename in FONT_FILES.items():
+        pdf.add_font(FONT_FAMILY, style, str(font_dir() / filename))
+    head = ("No.", "Full name", "Organization", "Position", "Phone", "Signature")
+    height, bottom = 10, pdf.h - 16
+    pdf.add_page()
+    with db.engine.connect() as conn:
+        for number, row in enumerate(conn.execute(query), 1):
+            if number == 1 or pdf.y + height > bottom:
+                if number > 1:
+                    pdf.add_page()
+                pdf.set_font(FONT_FAMILY, "B", 9.5)
+                pdf.set_fill_color(235)
+                for text, width in zip(head, PDF_WIDTHS, strict=True):
+                    pdf.cell(width, height, text, border=1, fill=True)
+                pdf.set_fill_color(0)
+                pdf.ln(height)
+                pdf.set_font(FONT_FAMILY, "", 9.5)
+            for text, width in zip((str(number), *row, ""), PDF_WIDTHS, strict=True):
+                pdf.cell(width, height, text or "", border=1)
+            pdf.ln(height)
+    pdf.output(str(target))
+
+
 def run_case(case: str, database_url: str, event_id: int, out_dir: Path) -> dict[str, Any]:
     import xlsxwriter
 
@@ -209,6 +267,9 @@ def run_case(case: str, database_url: str, event_id: int, out_dir: Path) -> dict
     from trainingapp.exports.csv import iter_csv
     from trainingapp.exports.filters import ListFilters
     from trainingapp.exports.rows import registration_table
+    from trainingapp.exports.rows import signin_rows
+    from trainingapp.exports.signin_sheet import sheet_header
+    from trainingapp.exports.signin_sheet import signin_pdf
     from trainingapp.exports.xlsx import WORKBOOK_OPTIONS
     from trainingapp.exports.xlsx import write_table
     from trainingapp.extensions import db
@@ -241,6 +302,11 @@ def run_case(case: str, database_url: str, event_id: int, out_dir: Path) -> dict
             for rows, row in enumerate(_ceiling_rows(event_id), 1):  # noqa: B007
                 sheet.write_row(rows, 0, row)
             workbook.close()
+        elif case == "app-pdf":
+            event = db.session.get(Event, event_id)
+            target.write_bytes(signin_pdf(sheet_header(event, None), signin_rows(event_id)))
+        elif case == "lib-pdf":
+            _ceiling_pdf(event_id, target)
         seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
@@ -266,6 +332,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--repeat", type=int, default=1, help="runs per case; the fastest counts")
+    parser.add_argument(
+        "--cases",
+        default=",".join(CASES),
+        help="comma-separated cases to run, e.g. lib-pdf,app-pdf (default: all)",
+    )
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--event-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -277,13 +348,18 @@ def main() -> None:
         return
 
     sizes = [int(size) for size in args.sizes.split(",")]
+    chosen = [case for case in args.cases.split(",") if case]
+    unknown = sorted(set(chosen) - set(CASES))
+    if unknown:
+        parser.error(f"unknown cases {', '.join(unknown)}; known: {', '.join(CASES)}")
+    cases = [case for case in CASES if case in chosen]  # each baseline before its app case
     with tempfile.TemporaryDirectory(prefix="bench-exports-") as tmp:
         database_url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
         print(f"seeding {sizes} registrations in {database_url.split('@')[-1]} ...", flush=True)
         events = seed(database_url, sizes)
         results: dict[tuple[int, str], dict[str, Any]] = {}
         for size in sizes:
-            for case in CASES:
+            for case in cases:
                 runs = []
                 for _run in range(args.repeat):
                     child = subprocess.run(
@@ -314,15 +390,16 @@ def main() -> None:
                     flush=True,
                 )
         print()
+        formats = [f for f in FORMATS if f"app-{f}" in cases and f"lib-{f}" in cases]
         for size in sizes:
-            for fmt in ("csv", "xlsx"):
+            for fmt in formats:
                 app, lib = results[size, f"app-{fmt}"], results[size, f"lib-{fmt}"]
                 ratio = app["seconds"] / lib["seconds"]
                 verdict = "ok" if ratio <= 1.5 else "over 1.5"
                 print(f"{size:>7} {fmt:<4} time app/ceiling = {ratio:4.2f} ({verdict})")
         if len(sizes) > 1:
             small, large = min(sizes), max(sizes)
-            for case in ("app-csv", "app-xlsx"):
+            for case in (f"app-{fmt}" for fmt in FORMATS if f"app-{fmt}" in cases):
                 grow = results[large, case]["peak_mib"] - results[small, case]["peak_mib"]
                 print(f"{case}: peak RSS {small} -> {large} rows grows by {grow:+.1f} MiB")
 

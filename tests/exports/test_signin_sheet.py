@@ -260,3 +260,177 @@ def test_session_picker_names_each_session_once(
     assert "Sáng 16/08/2023" in options
     for label in options:
         assert len(re.findall(r"\d{2}/\d{2}", label)) == 1, label
+
+
+# --- The PDF table's layout (drawn with fpdf2 primitives, read back with pypdf) -----------------
+
+#: where each column of the PDF table starts, in millimetres from the page's left edge
+PDF_COLUMN_X = (15, 26, 66, 109, 138, 165, 195)
+POINT = 25.4 / 72  # millimetres
+
+
+def pdf_chunks(data: bytes) -> list[list[tuple[str, float, float]]]:
+    """Every page's text as pypdf reads it: (text, x, y) a printed line of a cell, x and y in
+    millimetres from the page's top left corner (y at the baseline)."""
+    pages = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        chunks: list[tuple[str, float, float]] = []
+
+        def visit(text: str, cm: object, tm: list[float], *_: object) -> None:
+            if text.strip():
+                chunks.append((text.strip(), tm[4] * POINT, 297 - tm[5] * POINT))  # noqa: B023
+
+        page.extract_text(visitor_text=visit)
+        pages.append(chunks)
+    return pages
+
+
+def in_column(chunk: tuple[str, float, float], column: int) -> bool:
+    return PDF_COLUMN_X[column] <= chunk[1] < PDF_COLUMN_X[column + 1]
+
+
+def pdf_bytes(client: FlaskClient, event_id: int) -> bytes:
+    response = client.get(f"/manage/events/{event_id}/signin-sheet.pdf")
+    assert response.status_code == 200
+    return response.get_data()
+
+
+def test_pdf_wraps_a_long_position_over_several_lines_and_keeps_every_word(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    from trainingapp.registration.models import Registration
+
+    position = "Phó Trưởng phòng Văn hóa, Thể thao và Du lịch huyện Cam Lâm kiêm phát thanh viên"
+    with app.app_context():
+        person = db.session.get(Registration, course.ids["hang"])
+        assert person is not None
+        person.position = position
+        db.session.commit()
+    (page,) = pdf_chunks(pdf_bytes(staff_client, course.event_id))
+    number = next(c for c in page if c[0] == "5" and in_column(c, 0))  # the last row
+    previous = next(c for c in page if c[0] == "4" and in_column(c, 0))
+    lines = [c for c in page if in_column(c, 3) and c[2] > previous[2] + 0.01]
+    assert len(lines) >= 5
+    assert " ".join(text for text, _x, _y in lines).split() == position.split()
+    # top to bottom a line height apart, the row's number centred beside them
+    ys = [y for _text, _x, y in lines]
+    assert all(abs(b - a - 5) < 0.01 for a, b in zip(ys, ys[1:], strict=False))
+    assert abs(number[2] - (ys[0] + ys[-1]) / 2) < 0.01
+    name = next(c for c in page if c[0] == "Nguyễn Thị Hằng")
+    assert abs(name[2] - number[2]) < 0.01
+
+
+def test_pdf_rows_are_never_split_across_pages(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    from trainingapp.exports.rows import signin_rows
+    from trainingapp.registration.models import Registration
+
+    add_confirmed(app, course.event_id, 65, unit_id=course.border_post_id)
+    with app.app_context():
+        people = db.session.scalars(
+            select(Registration).where(Registration.event_id == course.event_id)
+        ).all()
+        for person in people:  # a tall cell opened and closed by words naming its row
+            person.position = (
+                f"Đầu{person.id} Phó Trưởng phòng Văn hóa, Thể thao huyện Cuối{person.id}"
+            )
+        db.session.commit()
+        expected = [(row.number, row.position.split()) for row in signin_rows(course.event_id)]
+    pages = pdf_chunks(pdf_bytes(staff_client, course.event_id))
+    assert len(pages) >= 4
+    for chunks in pages:  # the header row heads every page, above every row
+        top = next(c for c in chunks if c[0] == columns()[0])
+        head = [c for c in chunks if abs(c[2] - top[2]) < 5]
+        assert [
+            " ".join(c[0] for c in head if in_column(c, column)) for column in range(6)
+        ] == columns()
+        rows = [c for c in chunks if in_column(c, 0) and c[0].isdigit()]
+        assert rows
+        assert max(c[2] for c in head) < min(c[2] for c in rows)
+    for number, words in expected:
+        (at,) = [
+            index
+            for index, chunks in enumerate(pages)
+            for c in chunks
+            if c[0] == str(number) and in_column(c, 0)
+        ]
+        printed = [word for c in pages[at] for word in c[0].split()]
+        assert words[0] in printed, f"row {number} starts on another page"
+        assert words[-1] in printed, f"row {number} ends on another page"
+        last_line = next(c for c in pages[at] if words[-1] in c[0].split())
+        assert last_line[2] < 297 - 16  # above the bottom margin
+
+
+def test_pdf_fits_many_short_rows_a_page(
+    app: Flask, staff_client: FlaskClient, course: Course
+) -> None:
+    from trainingapp.registration.models import Registration
+
+    add_confirmed(app, course.event_id, 200)
+    with app.app_context():
+        for person in db.session.scalars(
+            select(Registration).where(Registration.event_id == course.event_id)
+        ):
+            person.position = "Chuyên viên"
+        db.session.commit()
+    pages = pdf_chunks(pdf_bytes(staff_client, course.event_id))
+    # 205 rows, nearly all of one line (10 mm): about 20 under the header block, then 25 a page
+    assert 8 <= len(pages) <= 10
+    numbers = [
+        [int(c[0]) for c in chunks if in_column(c, 0) and c[0].isdigit()] for chunks in pages
+    ]
+    assert [n for page in numbers for n in page] == list(range(1, 206))
+    # a full page holds 25 rows of 10 mm below the header row; a few rows wrap (the course's own
+    # participants' "Đồn Biên phòng Cam Ranh") and take a little more
+    assert all(23 <= len(page) <= 25 for page in numbers[1:-1])
+    assert len(numbers[0]) >= 15
+
+
+def test_wrap_fills_lines_at_spaces_and_cuts_long_words(app: Flask) -> None:
+    from trainingapp.exports.signin_sheet import FONT_FAMILY
+    from trainingapp.exports.signin_sheet import FONT_FILES
+    from trainingapp.exports.signin_sheet import _SheetPDF
+    from trainingapp.exports.signin_sheet import font_dir
+    from trainingapp.exports.signin_sheet import wrap
+
+    with app.app_context():
+        pdf = _SheetPDF()
+        for style, filename in FONT_FILES.items():
+            pdf.add_font(FONT_FAMILY, style, str(font_dir() / filename))
+    pdf.set_font(FONT_FAMILY, "", 9.5)
+    width = 26.0
+    text = "Phó Trưởng phòng Văn hóa, Thể thao và Du lịch huyện Cam Lâm " + "W" * 40 + " An"
+    lines = wrap(pdf, text, width)
+    printed = [line.text for line in lines]
+    assert "".join(printed).replace(" ", "") == text.replace(" ", "")  # nothing lost, in order
+    words = [word for line in printed for word in line.split()]
+    assert [w for w in words if w[0] != "W"] == [w for w in text.split() if w[0] != "W"]
+    cut = [w for w in words if w[0] == "W"]  # the word too long for the column, in pieces
+    assert len(cut) >= 3
+    assert "".join(cut) == "W" * 40
+    for line, after in zip(lines, lines[1:], strict=False):
+        assert line.width == pytest.approx(pdf.get_string_width(line.text))
+        assert line.width <= width
+        # greedy: the next line's first word (or character, in a cut word) did not fit
+        following = after.text.split()[0]
+        if line.text.endswith("W") and following.startswith("W"):
+            following = following[0]
+            assert pdf.get_string_width(line.text + following) > width
+        else:
+            assert pdf.get_string_width(f"{line.text} {following}") > width
+    assert wrap(pdf, "", width) == []
+    assert [line.text for line in wrap(pdf, "  Trần   Văn  An ", width)] == ["Trần Văn An"]
+
+
+def test_pdf_prints_decomposed_accents_as_nfc(app: Flask) -> None:
+    from trainingapp.exports.rows import SigninRow
+    from trainingapp.exports.signin_sheet import SheetHeader
+    from trainingapp.exports.signin_sheet import signin_pdf
+
+    header = SheetHeader("Sở Thông tin và Truyền thông", [], "Lớp thử", "16/08/2023", "", "")
+    nfd = unicodedata.normalize("NFD", "Nguyễn Thị Hằng")
+    with app.test_request_context():
+        data = signin_pdf(header, [SigninRow(1, nfd, "Đồn Biên phòng", "Chính trị viên", "")])
+    (page,) = pdf_chunks(data)
+    assert "Nguyễn Thị Hằng" in [c[0] for c in page]  # read back NFC, without normalising
