@@ -98,7 +98,7 @@ def _discard_upload(job: Job) -> None:
 
 @job_kind(
     KIND,
-    title=_l("Importing participants"),
+    title=_l("Import of participants"),
     done_template="imports/job_done.html",
     on_done=_discard_upload,
 )
