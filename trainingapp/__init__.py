@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _load_secret_key(Path(app.instance_path))
+    app.config["TRUSTED_HOSTS"] = _trusted_hosts(app.config)
 
     if proxies := int(app.config.get("PROXY_FIX_X_FOR", 0)):
         # Behind a reverse proxy: trust its X-Forwarded-For/-Proto so rate limits see clients.
@@ -54,6 +56,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_web(app)
     return app
+
+
+def _trusted_hosts(config: Mapping[str, Any]) -> list[str] | None:
+    """The host names requests may carry (Flask answers 400 to any other): ``TRUSTED_HOSTS`` as
+    a list or a comma-separated string, else ``BASE_URL``'s host and this machine's own names.
+    Without either, any host is served: a laptop's ``flask run`` needs no set-up, and links in
+    mail then come from the request, so production sets ``BASE_URL`` (README)."""
+    hosts = config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):
+        hosts = [host.strip() for host in hosts.split(",") if host.strip()]
+    if hosts:
+        return list(hosts)
+    base = urlsplit(str(config.get("BASE_URL") or "")).hostname
+    return [base, "localhost", "127.0.0.1"] if base else None
 
 
 def _normalise_database_url(url: str) -> str:

@@ -65,6 +65,9 @@ class DefaultConfig:
     MAIL_BACKOFF_SECONDS = 30  # wait after the first failure; doubles each time, at most 1 h
     # Site root for links in mail, e.g. "https://taphuan.example.gov.vn/" (default: the request's).
     BASE_URL = None
+    # Host names the app answers to (others get 400), e.g. ["taphuan.example.gov.vn"] or
+    # "taphuan.example.gov.vn,10.0.0.5"; default: BASE_URL's host, localhost and 127.0.0.1.
+    TRUSTED_HOSTS = None
 
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30

@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import SecurityError
 
 from .common.urls import safe_next_url
 from .events.labels import session_label
@@ -81,6 +82,13 @@ def _render_error(error: HTTPException) -> tuple[str, int]:
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def _untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
+    """A Host header outside ``TRUSTED_HOSTS``: no page can be built (no link can name a host
+    it does not trust), so a plain answer in both languages."""
+    text = "400 – Địa chỉ máy chủ không hợp lệ. / Bad Request: this host name is not served here.\n"
+    return text, 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -99,6 +107,7 @@ def register_web(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, _render_error)
     app.register_error_handler(CSRFError, _render_error)
+    app.register_error_handler(SecurityError, _untrusted_host)
 
     @app.errorhandler(500)
     def _internal_error(_error: Exception) -> tuple[str, int]:
