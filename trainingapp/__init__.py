@@ -52,9 +52,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
+    from .request_guards import register_request_guards
     from .web import register_web
 
     register_web(app)
+    register_request_guards(app)
     return app
 
 

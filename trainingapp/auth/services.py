@@ -33,7 +33,10 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    address = normalise_email(email)
+    if "\x00" in address:  # no account has one, and PostgreSQL cannot compare it
+        return None
+    return db.session.scalar(select(User).where(func.lower(User.email) == address))
 
 
 def create_user(
@@ -64,7 +67,8 @@ def authenticate(email: str, password: str, *, ip_address: str | None = None) ->
             None,
             "auth.login_failed",
             user,
-            actor_label=normalise_email(email)[:254],
+            # as typed, less any NUL (which PostgreSQL cannot store)
+            actor_label=normalise_email(email).replace("\x00", "")[:254],
             ip_address=ip_address,
         )
         return None
@@ -99,7 +103,7 @@ def _check_new_password(password: str, field: str = "password") -> None:
 def list_users(term: str | None = None) -> Select[User]:
     """Accounts for the admin list, searched by e-mail or name; active ones first."""
     query = select(User)
-    if term := clean(term):
+    if term := clean(term).replace("\x00", ""):  # PostgreSQL cannot compare a NUL
         pattern = (
             "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )

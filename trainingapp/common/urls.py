@@ -13,6 +13,6 @@ def safe_next_url(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target:
-        return None
+    if "\\" in target or any(char in target for char in "\r\n\x00"):
+        return None  # a header split or a NUL would turn the redirect into a server error
     return target
