@@ -362,3 +362,24 @@ def test_remember_cookie_is_httponly_and_samesite_lax(client: FlaskClient) -> No
     assert "; HttpOnly" in cookies["remember_token"]
     assert "; SameSite=Lax" in cookies["remember_token"]
     assert "; HttpOnly" in cookies["session"]
+
+
+def test_an_unknown_address_costs_a_password_check_like_a_known_one(app, make_user, monkeypatch):
+    """Signing in takes the same work whether the address exists: its time tells nothing."""
+    from trainingapp.auth import models as auth_models
+    from trainingapp.auth.services import authenticate
+
+    make_user("an@example.vn")
+    checked: list[str] = []
+    real_check = auth_models.check_password_hash
+
+    def counting(hashed: str, password: str) -> bool:
+        checked.append(hashed.split("$", 1)[0])
+        return real_check(hashed, password)
+
+    monkeypatch.setattr(auth_models, "check_password_hash", counting)
+    with app.app_context():
+        assert authenticate("an@example.vn", "wrong password") is None
+        assert authenticate("nobody@example.vn", "wrong password") is None
+    known, unknown = checked
+    assert known == unknown  # the same hashing method, so the same cost
