@@ -44,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _load_secret_key(Path(app.instance_path))
     app.config["TRUSTED_HOSTS"] = _trusted_hosts(app.config)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE", False))
 
     if proxies := int(app.config.get("PROXY_FIX_X_FOR", 0)):
         # Behind a reverse proxy: trust its X-Forwarded-For/-Proto so rate limits see clients.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 
 class DefaultConfig:
     # Relative SQLite paths are resolved inside the instance folder by Flask-SQLAlchemy.
@@ -19,6 +21,9 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me signed in" lasts two weeks (Flask-Login's default is a year); the cookie is
+    # Secure whenever the session cookie is (unless REMEMBER_COOKIE_SECURE is set itself).
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
     SESSION_COOKIE_SECURE = False  # set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS
 
     # Number of reverse proxies in front of the app (nginx: 1). 0 trusts no X-Forwarded-* header.

@@ -11,6 +11,7 @@ from flask import render_template
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_login import login_user
 
 from ..auth.guard import guard_manage_blueprint
 from ..auth.services import AccountError
@@ -36,6 +37,8 @@ def password() -> Any:
             show_on_form(form, error)
         else:
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            # Every other browser is signed out; this one stays, under the new token.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed. Other devices were signed out."), "success")
             return redirect(url_for("workspace.index"), 303)
     return render_template("manage/admin/password.html", form=form)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -25,6 +26,10 @@ class Role(StrEnum):
     STAFF = "staff"
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (check_in("role", Role),)
@@ -37,6 +42,8 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: part of every session's and remember cookie's account id: a new one ends them all
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token())
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
@@ -45,6 +52,14 @@ class User(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: ``"<id>:<token>"``."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Sign the account out everywhere (every browser, every remember cookie)."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

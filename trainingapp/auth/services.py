@@ -96,6 +96,8 @@ def authenticate(email: str, password: str, *, ip_address: str | None = None) ->
 
 
 def log_out(user: User, *, ip_address: str | None = None) -> None:
+    """Sign out everywhere: the account's other browsers and remember cookies too."""
+    user.end_sessions()
     record(user, "auth.logout", user, ip_address=ip_address)
 
 
@@ -161,6 +163,8 @@ def set_active(actor: User | None, user: User, active: bool) -> None:
         return
     before = {"active": user.active}
     user.active = active
+    if not active:
+        user.end_sessions()
     record(
         actor,
         "user.enable" if active else "user.disable",
@@ -173,6 +177,7 @@ def reset_password(actor: User | None, user: User, password: str) -> None:
     """An admin sets a new password for an account (the owner should then change it)."""
     _check_new_password(password)
     user.set_password(password)
+    user.end_sessions()
     record(actor, "user.password_reset", user)
 
 
@@ -186,4 +191,5 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
             _l("The new password must be different from the current one."), "new_password"
         )
     user.set_password(new_password)
+    user.end_sessions()  # the caller signs this browser in again
     record(user, "user.password_change", user)

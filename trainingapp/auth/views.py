@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from hmac import compare_digest
 from typing import Any
 
 from flask import Blueprint
@@ -35,9 +36,16 @@ login_manager.localize_callback = str  # translate the lazy message when it is f
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    # A disabled account is signed out at its next request, not only refused at the next login.
-    return user if user is not None and user.active else None
+    """The account of ``"<id>:<token>"``, while its token is current (see
+    ``User.end_sessions``) and it is active: a disabled account is signed out at its next
+    request, not only refused at the next login."""
+    number, _sep, token = user_id.partition(":")
+    if not number.isdigit() or not token or int(number) >= 2**31:
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or not compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def _login_limit() -> str:
