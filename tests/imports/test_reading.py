@@ -125,6 +125,24 @@ def test_field_chosen_twice() -> None:
     assert errors == ["Phone number is chosen for more than one column."]
 
 
+def test_xlsx_rows_end_at_their_last_cell_with_text() -> None:
+    """openpyxl pads each row with empty cells up to the widest row (here 12 columns): the
+    padding, and trailing cells holding only spaces, are dropped; empty cells between are kept."""
+    data = xlsx_bytes(
+        [
+            ["Trần Văn Bình", None, None, "Sở Tư pháp", None, "0905123456"],
+            ["Lê Thị Cúc", "Nữ", 1990, "Sở Tư pháp", "", "0905123457", "", "   ", None],
+            ["", None, None, None, None, None, None, None, None, None, None, "x"],
+        ]
+    )
+    sheet = imports.read_file(data)
+    assert sheet.rows[1:] == [
+        (2, ["Trần Văn Bình", "", "", "Sở Tư pháp", "", "0905123456"]),
+        (3, ["Lê Thị Cúc", "Nữ", "1990", "Sở Tư pháp", "", "0905123457"]),
+        (4, ["", "", "", "", "", "", "", "", "", "", "", "x"]),
+    ]
+
+
 def test_blank_rows_are_skipped() -> None:
     text = csv_text([person(1), ["", "", "", "", "", "", ""], person(2)])
     assert [line for line, _row in _inputs(text.encode())] == [2, 4]

@@ -342,3 +342,144 @@ def test_progress_is_reported_after_each_batch_before_any_commit(
     assert result.counts["imported"] == 1_200
     db.session.rollback()  # nothing committed by the import itself
     assert count() == 0
+
+
+def test_a_new_unit_named_in_many_rows_is_created_once(
+    app_ctx: None, make_course: Callable[..., int], actor: User
+) -> None:
+    """However its rows spell it, a unit not in the directory is created once, under its first
+    row's spelling, and every row naming it points at it."""
+    spellings = ["Một đơn vị mới", "MỘT ĐƠN VỊ MỚI", "mot don vi moi", "Một  đơn vị mới"]
+    cells = [
+        person(n, organization=spellings[(n - 1) % 4] if n % 3 else "Tổ thông tin xã Vĩnh Lương")
+        for n in range(1, 1201)  # beyond one batch of CHUNK rows
+    ]
+    event_id = make_course(capacity=2000)
+    imports.import_rows(event_id, rows(*cells), actor=actor)
+    db.session.commit()
+    created = db.session.execute(
+        select(Organization.id, Organization.name).where(Organization.needs_review)
+    ).all()
+    assert sorted(name for _id, name in created) == ["Một đơn vị mới", "Tổ thông tin xã Vĩnh Lương"]
+    ids = {name: unit_id for unit_id, name in created}
+    units = dict(db.session.execute(select(Registration.phone, Registration.organization_id)).all())
+    for n in range(1, 1201):
+        expected = ids["Một đơn vị mới"] if n % 3 else ids["Tổ thông tin xã Vĩnh Lương"]
+        assert units[f"0905{n:06d}"] == expected
+    assert count(AuditEntry, AuditEntry.action == "organization.create") == 2
+
+
+def test_result_lists_the_saved_registrations_in_file_order(
+    app_ctx: None, make_course: Callable[..., int], actor: User
+) -> None:
+    event_id = make_course(capacity=600)
+    result = imports.import_rows(
+        event_id, rows(*(person(n) for n in range(700, 0, -1))), actor=actor
+    )
+    assert [r.phone for r in result.registrations] == [f"0905{n:06d}" for n in range(700, 0, -1)]
+    assert [r.status for r in result.registrations] == [RegistrationStatus.CONFIRMED] * 600 + [
+        RegistrationStatus.WAITLISTED
+    ] * 100
+    assert all(r in db.session for r in result.registrations)  # persistent, as after a flush
+    ids = [r.id for r in result.registrations]
+    assert ids == sorted(ids)  # inserted in file order
+    assert len({r.checkin_code for r in result.registrations}) == 700
+
+
+def _columns(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        name: getattr(entry, name)
+        for name in (
+            "actor_id",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "event_id",
+            "details",
+            "ip_address",
+        )
+    }
+
+
+def test_bulk_audit_entries_carry_what_record_writes(
+    app_ctx: None, make_course: Callable[..., int], actor: User
+) -> None:
+    """One ``registration.create`` per imported registration, written in bulk, with the columns
+    ``record()`` writes for the same registration."""
+    from trainingapp.audit.services import record
+    from trainingapp.audit.services import record_many
+
+    event_id = make_course(capacity=1)
+    result = imports.import_rows(event_id, rows(person(1), person(2)), actor=actor)
+    db.session.commit()
+    bulk = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "registration.create")
+        .order_by(AuditEntry.object_id)
+    ).all()
+    assert [entry.object_id for entry in bulk] == [r.id for r in result.registrations]
+    for registration, entry in zip(result.registrations, bulk, strict=True):
+        record(
+            actor,
+            "registration.create-by-record",
+            registration,
+            event_id=event_id,
+            details={"status": registration.status.value, "source": "import"},
+        )
+        db.session.flush()
+        single = db.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "registration.create-by-record",
+                AuditEntry.object_id == registration.id,
+            )
+        ).one()
+        assert {**_columns(single), "action": "registration.create"} == _columns(entry)
+    assert [entry.details["status"] for entry in bulk] == ["confirmed", "waitlisted"]
+    assert {entry.actor_label for entry in bulk} == {actor.email}
+
+    # Without an actor, with a label and an address: still what record() writes.
+    record(None, "x.single", object_type="Thing", object_id=7, actor_label="participant")
+    written = record_many(
+        None, "x.bulk", "Thing", [(7, None), (8, {"a": 1})], actor_label="participant"
+    )
+    record(None, "x.single", object_type="Thing", object_id=9, ip_address="192.0.2.1")
+    record_many(None, "x.bulk", "Thing", [(9, {})], ip_address="192.0.2.1")
+    assert record_many(None, "x.bulk", "Thing", []) == 0
+    db.session.flush()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action.like("x.%")).order_by(AuditEntry.id)
+    ).all()
+    assert written == 2
+    by_action = {
+        action: [{**_columns(e), "action": ""} for e in entries if e.action == action]
+        for action in ("x.single", "x.bulk")
+    }
+    assert by_action["x.bulk"][0] == by_action["x.single"][0]
+    assert by_action["x.bulk"][1]["details"] == {"a": 1}
+    assert by_action["x.bulk"][2] == by_action["x.single"][1]
+    assert by_action["x.bulk"][2]["actor_label"] == "system"
+
+
+def test_a_clash_on_a_unique_key_while_writing_saves_nothing(
+    app_ctx: None, make_course: Callable[..., int], actor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phone registered after the rows were checked (by a writer that took no lock) makes the
+    batch INSERT fail: the import says so and, rolled back, leaves nothing."""
+    from tests import factories
+
+    event_id = make_course()
+    plan_rows = imports.plan_rows
+
+    def plan_then_clash(event: Event, normalised: list[imports.RowResult]) -> imports.Plan:
+        plan = plan_rows(event, normalised)
+        factories.make_registration(db.session, None, event_id=event.id, phone="0905000502")
+        return plan
+
+    monkeypatch.setattr(imports, "plan_rows", plan_then_clash)
+    with pytest.raises(reading.ImportFileError) as caught:
+        imports.import_rows(event_id, rows(*(person(n) for n in range(1, 601))), actor=actor)
+    assert str(caught.value.message).startswith("The course changed during the import.")
+    db.session.rollback()
+    assert count() == 0
+    assert count(AuditEntry) == 0

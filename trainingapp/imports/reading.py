@@ -193,7 +193,11 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _add_row(rows: list[tuple[int, list[str]]], number: int, cells: Sequence[Any]) -> None:
-    texts = [_cell_text(cell) for cell in cells[:MAX_COLUMNS]]
+    end = min(len(cells), MAX_COLUMNS)
+    # openpyxl pads every row with empty cells up to max_col: skip them before converting.
+    while end and cells[end - 1] is None:
+        end -= 1
+    texts = [_cell_text(cells[index]) for index in range(end)]
     while texts and not texts[-1]:
         texts.pop()
     if texts:
