@@ -421,6 +421,8 @@ def test_wrap_fills_lines_at_spaces_and_cuts_long_words(app: Flask) -> None:
             assert pdf.get_string_width(f"{line.text} {following}") > width
     assert wrap(pdf, "", width) == []
     assert [line.text for line in wrap(pdf, "  Trần   Văn  An ", width)] == ["Trần Văn An"]
+    for font in pdf.fonts.values():  # no output() here, which would close the font files
+        font.close()
 
 
 def test_pdf_prints_decomposed_accents_as_nfc(app: Flask) -> None:
