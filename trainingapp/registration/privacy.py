@@ -1,8 +1,10 @@
-"""Personal data after a course (Decree 13/2023/ND-CP): anonymising a finished course."""
+"""Anonymising personal data (Law 91/2025/QH15, Decree 356/2025/ND-CP): one person, or a whole
+finished course."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -37,16 +39,8 @@ def anonymise_event(event: Event, actor: User | None) -> int:
         .order_by(Registration.id)
     ).all()
     now = utcnow()
-    for number, registration in enumerate(registrations, start=1):
-        label = f"Học viên {registration.id}"
-        registration.full_name = label
-        registration.search_name = label.lower()
-        registration.sort_key = f"{number:08d}"
-        registration.phone = None
-        registration.email = None
-        registration.birth_year = None
-        registration.manage_token = secrets.token_urlsafe(32)
-        registration.anonymised_at = now
+    for registration in registrations:
+        anonymise_registration(registration, now)
     event.anonymised_at = event.anonymised_at or now
     record(
         actor,
@@ -56,3 +50,23 @@ def anonymise_event(event: Event, actor: User | None) -> int:
         details={"registrations": len(registrations)},
     )
     return len(registrations)
+
+
+def anonymise_registration(registration: Registration, now: datetime | None = None) -> None:
+    """Remove one participant's name, phone, e-mail and year of birth; nothing else changes.
+
+    Unit, position, gender, status and attendance stay, so the course's figures still add up. The
+    manage link stops working. The caller writes the audit entry.
+    """
+    if registration.anonymised_at is not None:
+        return
+    label = f"Học viên {registration.id}"
+    registration.full_name = label
+    registration.search_name = label.lower()
+    # Numbered by id, so anonymised rows keep a stable order among themselves.
+    registration.sort_key = f"{registration.id:08d}"
+    registration.phone = None
+    registration.email = None
+    registration.birth_year = None
+    registration.manage_token = secrets.token_urlsafe(32)
+    registration.anonymised_at = now or utcnow()
