@@ -115,7 +115,8 @@ def test_migrated_schema_keeps_the_constraints(bare_app: Flask) -> None:
             fk["referred_table"]: fk["options"].get("ondelete")
             for fk in inspector.get_foreign_keys("registrations")
         }
-        assert cascades == {"events": "CASCADE", "organizations": "SET NULL"}
+        # 0010: who vouched for informing the person keeps the account (no ON DELETE).
+        assert cascades == {"events": "CASCADE", "organizations": "SET NULL", "users": None}
 
 
 def test_upgrade_remakes_the_name_sort_keys(bare_app: Flask) -> None:

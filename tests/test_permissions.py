@@ -152,6 +152,10 @@ ACCESS: dict[str, str] = {
     "attendance_offline.sync_queue": EVENT_STAFF,
     "attendance_offline.manifest": EVENT_STAFF,
     "attendance_offline.service_worker": ANY_ACCOUNT,
+    # Participants' personal data requests: the queue lists the courses an organizer account
+    # organizes (empty for organizer_other); one request is answered by the course's organizers.
+    "privacy_manage.requests": DIRECTORY,
+    "privacy_manage.request_page": EVENT_ORGANIZER,
 }
 
 ACTORS = ("anonymous", "staff_other", "organizer_other", "staff", "organizer", "admin")
@@ -280,6 +284,7 @@ def world(app: Flask) -> dict[str, Any]:
                 "staff_id": staff_assignment.id,
                 "assignment_id": staff_assignment.id,
                 "job_id": 1,  # none yet: the allowed get a 404, the others a 403
+                "request_id": 1,  # likewise: no personal data request yet
             },
         }
 

@@ -408,9 +408,9 @@ def test_every_page_offers_the_other_language(client: FlaskClient) -> None:
 
 def test_bootstrap_is_served_locally(client: FlaskClient) -> None:
     html = client.get("/").text
-    assert 'href="/bootstrap/static/css/bootstrap.min.css"' in html
+    assert 'href="/bootstrap/static/css/bootstrap.min.css?v=' in html  # fingerprinted
     assert "cdn." not in html
-    assets = re.findall(r'(?:href|src)="(/bootstrap/static/[^"]+)"', html)
+    assets = re.findall(r'(?:href|src)="(/bootstrap/static/[^"?]+)', html)
     assert "/bootstrap/static/css/bootstrap.min.css" in assets
     for path in assets:
         with client.get(path) as response:

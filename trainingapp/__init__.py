@@ -53,11 +53,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
+    from .access_log import install_werkzeug_filter
     from .request_guards import register_request_guards
     from .web import register_web
 
     register_web(app)
     register_request_guards(app)
+    install_werkzeug_filter()  # ``flask run`` logs no secret links nor searched names
     return app
 
 
@@ -107,6 +109,7 @@ def _register_extensions(app: Flask) -> None:
     from .extensions import bootstrap
     from .extensions import csrf
     from .extensions import db
+    from .extensions import init_cache
     from .extensions import limiter
     from .extensions import login_manager
     from .extensions import migrate
@@ -122,6 +125,7 @@ def _register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    init_cache(app)
 
     from .mail import sender as mail_sender
 
@@ -198,22 +202,35 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(certificates_public_bp)
 
+    # The participant's rights (/r/<token>/data, ...), the organizers' request queue, the
+    # "privacy.*" composer and the reminder of due requests.
+    from .privacy import messages as _privacy_messages  # noqa: F401  ("privacy.*")
+    from .privacy.manage import privacy_bp
+    from .privacy.views import bp as privacy_public_bp
+
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(privacy_public_bp)
+
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import create_user_command
+    from .check_config import check_config_command
     from .demo.cli import seed_demo_command
     from .i18n_cli import translate_cli
     from .jobs.cli import worker_cli
     from .mail.cli import mail_cli
     from .maintenance.cli import anonymise_event_command
     from .maintenance.cli import backup_db_command
+    from .maintenance.cli import retention_cli
     from .nominations.cli import nominations_cli
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(check_config_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(worker_cli)
     app.cli.add_command(nominations_cli)
     app.cli.add_command(anonymise_event_command)
     app.cli.add_command(backup_db_command)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(translate_cli)

@@ -79,6 +79,53 @@ class DefaultConfig:
 
     ITEMS_PER_PAGE = 50
 
+    # Fragments of the public pages (the same for every visitor, never personal data). None:
+    # "RedisCache" when CACHE_REDIS_URL is set (shared by every worker and host), else
+    # "SimpleCache" in each process. A course's version in every key makes an edit show at once.
+    CACHE_TYPE: str | None = None
+    CACHE_REDIS_URL: str | None = None
+    CACHE_KEY_PREFIX = "trainingapp:"
+    CACHE_DEFAULT_TIMEOUT = 600  # seconds
+    CACHE_THRESHOLD = 2000  # entries of the in-process cache
+
+    # The personal data notice (/privacy): who controls the data; empty: "the course's organizing
+    # unit". Requests from participants are due 2 working days later: weekends and these public
+    # holidays (ISO dates) are skipped. The weekdays off for public servants: 2026 as announced
+    # for Tết Dương lịch (01-04/01) and Tết (14-22/02), with Giỗ Tổ (Sun 26/04, 27/04 in lieu),
+    # 30/04-01/05 and Quốc khánh 02/09 with the day before by the Labour Code; 2027 by the Labour
+    # Code alone (Tết on 06/02, Giỗ Tổ 16/04, days in lieu of holidays on a weekend). Check them
+    # against each year's official notice.
+    PRIVACY_CONTROLLER = ""
+    PUBLIC_HOLIDAYS: tuple[str, ...] = (
+        "2026-01-01",
+        "2026-01-02",
+        "2026-02-16",
+        "2026-02-17",
+        "2026-02-18",
+        "2026-02-19",
+        "2026-02-20",
+        "2026-04-27",
+        "2026-04-30",
+        "2026-05-01",
+        "2026-09-01",
+        "2026-09-02",
+        "2027-01-01",
+        "2027-02-05",
+        "2027-02-08",
+        "2027-02-09",
+        "2027-02-10",
+        "2027-02-11",
+        "2027-04-16",
+        "2027-04-30",
+        "2027-05-03",
+        "2027-09-02",
+        "2027-09-03",
+    )
+
+    # Months after a course ends that its participants' personal data is kept, unless the course
+    # sets its own (1 to 240); then `flask retention run` anonymises it.
+    RETENTION_MONTHS = 24
+
     # Certificates: numbers are "{n}/{year}/{suffix}" (12/2026/GCN); /verify/<code> is public.
     CERTIFICATE_NUMBER_SUFFIX = "GCN"
     VERIFY_RATE_LIMIT = "30 per minute; 300 per hour"

@@ -31,6 +31,23 @@ max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
+# The access log keeps the first characters of secret links (/r/<token>, /n/<token>) and no
+# searched names: trainingapp/access_log.py.
+logger_class = "trainingapp.gunicorn_logging.AccessLogger"
+
+
+def when_ready(server: Any) -> None:
+    """Log ``flask check-config``'s warnings once, from the master, before workers start."""
+    from trainingapp import create_app
+    from trainingapp.check_config import app_report
+
+    try:
+        report = app_report(create_app(), workers=server.cfg.workers)
+    except Exception as error:  # a broken setting stops the workers; say it once here
+        server.log.warning("check-config: could not check the configuration: %s", error)
+        return
+    for warning in report.warnings:
+        server.log.warning("check-config: %s", warning)
 
 
 def worker_exit(server: Any, worker: Any) -> None:

@@ -22,6 +22,7 @@ from .mail.models import OutboxMessage
 from .nominations.models import Invitation
 from .nominations.models import LetterTemplate
 from .organizations.models import Organization
+from .privacy.models import DataRequest
 from .registration.models import Registration
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Certificate",
     "CertificateCounter",
     "CertificateSettings",
+    "DataRequest",
     "EvaluationAnswer",
     "EvaluationForm",
     "EvaluationQuestion",

@@ -1,7 +1,10 @@
-"""Cross-cutting web concerns: error pages, security headers, language switch, health check."""
+"""Cross-cutting web concerns: error pages, security headers, language switch, health check,
+fingerprinted static URLs and their cache headers."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from typing import Any
 
 from flask import Blueprint
@@ -20,6 +23,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import SecurityError
+from werkzeug.security import safe_join
 
 from .common.urls import safe_next_url
 from .events.labels import session_label
@@ -101,8 +105,67 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+# --- static files: fingerprinted URLs, long-lived when the fingerprint is current ---------------
+
+#: ``Cache-Control`` of a static file asked for with its current fingerprint (``?v=``): its
+#: content never changes at that address, a new version has another
+STATIC_IMMUTABLE = "public, max-age=31536000, immutable"
+#: without the current fingerprint (an old page, a hand-typed address): revalidated at once
+STATIC_REVALIDATE = "public, max-age=0, must-revalidate"
+_FINGERPRINTS = "trainingapp.static_fingerprints"
+
+
+def _static_folder(app: Flask, endpoint: str) -> str | None:
+    """The folder of a ``static`` endpoint (the app's, or a blueprint's such as Bootstrap's)."""
+    if endpoint == "static":
+        return app.static_folder
+    name, _dot, view = endpoint.rpartition(".")
+    blueprint = app.blueprints.get(name) if view == "static" else None
+    return blueprint.static_folder if blueprint is not None else None
+
+
+def static_fingerprint(app: Flask, folder: str, filename: str) -> str | None:
+    """A digest of the file's content (None for no such file), read once per process."""
+    fingerprints: dict[tuple[str, str], str | None] = app.extensions.setdefault(_FINGERPRINTS, {})
+    key = (folder, filename)
+    if key not in fingerprints:
+        path = safe_join(folder, filename)
+        if path is None or not os.path.isfile(path):
+            fingerprints[key] = None
+        else:
+            with open(path, "rb") as file:
+                fingerprints[key] = hashlib.blake2b(file.read(), digest_size=6).hexdigest()
+    return fingerprints[key]
+
+
+def _fingerprint_static_urls(endpoint: str, values: dict[str, Any]) -> None:
+    """``url_for("static", filename=...)`` adds ``v=<digest of the file>``: a changed file
+    has a new address, so browsers fetch it at once and may keep each version for a year."""
+    filename = values.get("filename")
+    if not filename or "v" in values:
+        return
+    folder = _static_folder(current_app, endpoint)
+    if folder is not None and (fingerprint := static_fingerprint(current_app, folder, filename)):
+        values["v"] = fingerprint
+
+
+def _static_cache_headers(response: Response) -> Response:
+    endpoint = request.endpoint
+    folder = _static_folder(current_app, endpoint) if endpoint else None
+    if folder is None or response.status_code not in (200, 206, 304):
+        return response
+    filename = (request.view_args or {}).get("filename", "")
+    current = static_fingerprint(current_app, folder, filename)
+    fresh = current is not None and request.args.get("v") == current
+    response.headers["Cache-Control"] = STATIC_IMMUTABLE if fresh else STATIC_REVALIDATE
+    response.headers.pop("Expires", None)
+    return response
+
+
 def register_web(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.url_defaults(_fingerprint_static_urls)
+    app.after_request(_static_cache_headers)
     register_formats(app)
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, _render_error)

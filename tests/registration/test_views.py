@@ -394,8 +394,11 @@ def test_organizations_json(app, client, make_event, make_org):
 
 
 def test_privacy_notice(client):
+    # Law 91/2025/QH15 and Decree 356/2025/ND-CP replaced Decree 13/2023 (issue 16).
     html = client.get("/privacy").get_data(as_text=True)
-    assert "13/2023" in html
+    assert "91/2025/QH15" in html
+    assert "356/2025/ND-CP" in html
+    assert "13/2023" not in html
 
 
 def test_csrf_enforced(app_config, make_event):

@@ -46,6 +46,7 @@ ACTION_LABELS: dict[str, Any] = {
     "event.status": _l("Course status changed"),
     "event.clone": _l("Course copied"),
     "event.anonymise": _l("Course's personal data anonymised"),
+    "event.retention": _l("Course's personal data anonymised at the end of its retention period"),
     "event.nomination_deadline": _l("Nomination deadline set"),
     "event.held_seats_released": _l("Held quota seats released"),
     "event_staff.create": _l("Course staff added"),
@@ -102,6 +103,9 @@ ACTION_LABELS: dict[str, Any] = {
     "certificates.issue": _l("Certificates issued"),
     "certificates.revoke": _l("Certificate revoked"),
     "certificates.export": _l("Certificates downloaded"),
+    "privacy.request": _l("Personal data request sent"),
+    "privacy.answer": _l("Personal data request answered"),
+    "privacy.withdraw": _l("Consent withdrawn"),
 }
 
 #: what an entry is about (``AuditEntry.object_type``, the model's class name)
@@ -148,6 +152,10 @@ FIELD_LABELS: dict[str, Any] = {
     "title": _l("Title"),
     "status": _l("Status"),
     "capacity": _l("Capacity"),
+    "retention_months": _l("Retention (months)"),
+    "due_on": _l("Due on"),
+    "decision": _l("Decision"),
+    "registrations": _l("Registrations"),
     "seats": _l("Seats"),
     "venue": _l("Venue"),
     "start_date": _l("Start date"),
@@ -182,6 +190,9 @@ FIELD_LABELS: dict[str, Any] = {
     "rule": _l("Rule"),
     "changes": _l("Changes"),
     "filters": _l("Filters"),
+    "request": _l("Request"),
+    "anonymised": _l("Anonymised"),
+    "cancelled": _l("Registration cancelled"),
 }
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -250,6 +261,8 @@ def _value_labels() -> dict[str, dict[str, Any]]:
     """Coded values shown with their words: organization kinds, account roles."""
     from ..attendance.marks import MARK_LABELS
     from ..organizations.services import KIND_LABELS
+    from ..privacy.labels import KIND_LABELS as REQUEST_LABELS
+    from ..privacy.labels import STATUS_LABELS as REQUEST_STATUS_LABELS
     from ..registration.labels import SOURCE_LABELS
     from ..registration.labels import STATUS_LABELS
     from .forms import ROLE_LABELS
@@ -260,6 +273,8 @@ def _value_labels() -> dict[str, dict[str, Any]]:
         "kind": {kind.value: label for kind, label in KIND_LABELS.items()},
         "role": {role.value: label for role, label in ROLE_LABELS.items()},
         "status": statuses,
+        "request": {kind.value: label for kind, label in REQUEST_LABELS.items()},
+        "decision": {status.value: label for status, label in REQUEST_STATUS_LABELS.items()},
         "source": {source.value: label for source, label in SOURCE_LABELS.items()},
         "method": {
             "qr": _l("QR code"),

@@ -21,6 +21,7 @@ from ..common.time import utcnow
 from ..extensions import db
 from .models import Role
 from .models import User
+from .passwords import password_problem
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
@@ -52,7 +53,7 @@ def create_user(
         raise AccountError(
             _l("An account with the e-mail %(email)s already exists.", email=email), "email"
         )
-    _check_new_password(password)
+    _check_new_password(password, email)
     user = User(email=email, full_name=clean(full_name)[:200], role=Role(role))
     user.set_password(password)
     db.session.add(user)
@@ -101,7 +102,8 @@ def log_out(user: User, *, ip_address: str | None = None) -> None:
     record(user, "auth.logout", user, ip_address=ip_address)
 
 
-def _check_new_password(password: str, field: str = "password") -> None:
+def _check_new_password(password: str, email: str, field: str = "password") -> None:
+    """Every password set anywhere (CLI, admin create and reset, own change) is checked here."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             _l(
@@ -118,6 +120,8 @@ def _check_new_password(password: str, field: str = "password") -> None:
             ),
             field,
         )
+    if (problem := password_problem(password, email)) is not None:
+        raise AccountError(problem, field)
 
 
 def list_users(term: str | None = None) -> Select[User]:
@@ -175,7 +179,7 @@ def set_active(actor: User | None, user: User, active: bool) -> None:
 
 def reset_password(actor: User | None, user: User, password: str) -> None:
     """An admin sets a new password for an account (the owner should then change it)."""
-    _check_new_password(password)
+    _check_new_password(password, user.email, "new_password")
     user.set_password(password)
     user.end_sessions()
     record(actor, "user.password_reset", user)
@@ -185,7 +189,7 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     """The signed-in user changes their password, proving they know the current one."""
     if not user.check_password(current_password):
         raise AccountError(_l("The current password is wrong."), "current_password")
-    _check_new_password(new_password, "new_password")
+    _check_new_password(new_password, user.email, "new_password")
     if new_password == current_password:
         raise AccountError(
             _l("The new password must be different from the current one."), "new_password"

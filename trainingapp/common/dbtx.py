@@ -3,10 +3,21 @@
 SQLite has no row locks. Writers that must not overshoot a limit are serialised by starting their
 transaction with ``BEGIN IMMEDIATE`` (which takes the database's write lock at once) and waiting
 up to a busy timeout for it; PostgreSQL locks the course row with ``SELECT ... FOR UPDATE``.
+
+Every other transaction starts deferred (``BEGIN``): readers never wait. One that reads and then
+writes (a login, a sign-out, an export's audit entry) cannot always become a writer: once another
+connection has committed since its first read, its snapshot is stale and SQLite refuses the write
+at once with "database is locked" (``SQLITE_BUSY_SNAPSHOT``), and while another writer holds the
+lock it refuses too without waiting (the busy handler is not used for a transaction that holds a
+read snapshot). :func:`configure_engine` therefore catches that refusal of a deferred
+transaction's first write, restarts the transaction as ``BEGIN IMMEDIATE`` (it had only read, so
+nothing is lost), which waits on the busy timeout, and runs the write again
+(:func:`_restart_as_writer`).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection
@@ -26,6 +37,13 @@ _WROTE = "dbtx_wrote"
 _WRITER = "dbtx_writer"
 #: ``session.info`` key: the connection of the open transaction (see :func:`connection`)
 _CONNECTION = "dbtx_connection"
+#: ``Connection.info`` key: the SQLite transaction was begun deferred and has not written; its
+#: value is the DBAPI connection's ``total_changes`` at ``BEGIN``
+_DEFERRED = "dbtx_deferred_changes"
+#: the statements that need SQLite's write lock
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+#: SQLite's primary result code for "database is locked" (SQLITE_BUSY_SNAPSHOT is 5 | 2 << 8)
+_SQLITE_BUSY = 5
 
 
 @event.listens_for(Session, "after_flush")
@@ -69,10 +87,82 @@ def configure_engine(engine: Engine, busy_timeout: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        connection.info.pop(_DEFERRED, None)
         if connection.get_execution_options().get(IMMEDIATE):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+            connection.info[_DEFERRED] = connection.connection.dbapi_connection.total_changes
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(
+        connection: Any,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        _context: Any,
+        _executemany: bool,
+    ) -> None:
+        # A savepoint is only taken to write, and restarting the transaction after it would drop
+        # it: a deferred transaction becomes a writer before its first savepoint.
+        if _DEFERRED in connection.info and statement.lstrip()[:9].upper() == "SAVEPOINT":
+            _restart_as_writer(connection)
+
+    @event.listens_for(engine, "do_execute")
+    def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+        return _first_write(cursor.execute, statement, parameters, context)
+
+    @event.listens_for(engine, "do_executemany")
+    def _do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+        return _first_write(cursor.executemany, statement, parameters, context)
+
+
+def _is_write(statement: str, context: Any) -> bool:
+    if context.isinsert or context.isupdate or context.isdelete:
+        return True
+    return statement.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+
+
+def _first_write(run: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+    """Run the first write of a deferred SQLite transaction (``None`` for any other statement:
+    the dialect runs it). Refused with "database is locked", it runs again in the transaction
+    restarted as a writer."""
+    connection = context.root_connection
+    if _DEFERRED not in connection.info or not _is_write(statement, context):
+        return None
+    try:
+        run(statement, parameters)
+    except sqlite3.OperationalError as error:
+        busy = getattr(error, "sqlite_errorcode", _SQLITE_BUSY) & 0xFF == _SQLITE_BUSY
+        if not busy or "locked" not in str(error) or not _restart_as_writer(connection):
+            raise
+        run(statement, parameters)
+    connection.info.pop(_DEFERRED, None)
+    return True
+
+
+def _restart_as_writer(connection: Any) -> bool:
+    """End ``connection``'s deferred SQLite transaction, which has only read, and begin it again
+    as ``BEGIN IMMEDIATE``, waiting up to the busy timeout for the write lock. False (nothing
+    done) if it wrote after all.
+
+    Nothing is lost, and the ORM's objects keep what they read (as under PostgreSQL's READ
+    COMMITTED, where each statement sees the latest commits); work that must not act on a stale
+    read (counting seats) opens the writer with :func:`begin_write` before reading instead.
+    SQLAlchemy is not told: for it the transaction goes on, and its COMMIT or ROLLBACK ends the
+    writer one.
+    """
+    changes_at_begin = connection.info.pop(_DEFERRED, None)
+    dbapi_connection = connection.connection.dbapi_connection
+    if (
+        changes_at_begin is None
+        or dbapi_connection.total_changes != changes_at_begin
+        or not dbapi_connection.in_transaction
+    ):
+        return False
+    dbapi_connection.execute("ROLLBACK")
+    dbapi_connection.execute("BEGIN IMMEDIATE")
+    return True
 
 
 def lock_row(session: AnySession, model: type[Any], pk: int) -> Any:

@@ -7,6 +7,19 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 
+#: characters that show nothing but change how text compares or which way it runs, pasted in
+#: from web pages, chat apps and PDFs: zero-width space and (non-)joiners, direction marks,
+#: embeddings, overrides and isolates, the word joiner and invisible operators, and a byte-order
+#: mark inside the text. :func:`clean` deletes them, so a name with one matches the name without.
+INVISIBLE = (
+    "\u200b\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064"
+    "\u2066\u2067\u2068\u2069"
+    "\ufeff"
+)
+_DELETE_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
 # Vietnamese alphabet order, with the Latin letters Vietnamese lacks (f j w z) at their Latin place.
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _LETTER_CODE = {letter: f"{i + 1:02d}" for i, letter in enumerate(_ALPHABET)}
@@ -21,10 +34,14 @@ _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
 
 
 def clean(text: str | None) -> str:
-    """NFC form with runs of whitespace collapsed to one space and the ends stripped."""
+    """NFC form without :data:`INVISIBLE` characters, runs of whitespace collapsed to one space
+    and the ends stripped. Every name, unit, position, phone and e-mail typed or imported goes
+    through here (the invisible characters go first: one between a letter and its tone mark
+    would keep NFC from composing them)."""
     if not text:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    visible = text.translate(_DELETE_INVISIBLE)
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", visible)).strip()
 
 
 def capitalise_name(text: str | None) -> str:

@@ -20,6 +20,7 @@ from ..common.text import clean
 from ..extensions import db
 from ..lecturers.models import Lecturer
 from ..lecturers.models import topic_lecturers
+from ..organizations.models import Organization
 from .labels import relabel
 from .models import Event
 from .models import EventSession
@@ -255,3 +256,92 @@ def move_topic(actor: User | None, topic: Topic, direction: str) -> bool:
         details={"position": [before, topic.position]},
     )
     return True
+
+
+# --- The agenda as the public course page shows it ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaLecturer:
+    rank: str
+    full_name: str
+    position: str
+    organization: str
+
+
+@dataclass
+class AgendaTopic:
+    title: str
+    summary: str
+    lecturers: list[AgendaLecturer] = field(default_factory=list)
+
+
+@dataclass
+class AgendaSession:
+    name: str
+    date: date
+    start_time: time
+    end_time: time
+    topics: list[AgendaTopic] = field(default_factory=list)
+
+
+@dataclass
+class PublicAgenda:
+    sessions: list[AgendaSession]
+    #: topics of no session yet
+    unscheduled: list[AgendaTopic]
+
+
+def public_agenda(event_id: int) -> PublicAgenda:
+    """The course's sessions with their topics and lecturers, in two queries whatever its size
+    (one for the sessions, one for the topics joined to their lecturers and units)."""
+    sessions: dict[int, AgendaSession] = {}
+    for session_row in db.session.execute(
+        select(
+            EventSession.id,
+            EventSession.name,
+            EventSession.date,
+            EventSession.start_time,
+            EventSession.end_time,
+        )
+        .where(EventSession.event_id == event_id)
+        .order_by(
+            EventSession.date, EventSession.start_time, EventSession.position, EventSession.id
+        )
+    ):
+        sessions[session_row.id] = AgendaSession(
+            session_row.name, session_row.date, session_row.start_time, session_row.end_time
+        )
+    unscheduled: list[AgendaTopic] = []
+    topics: dict[int, AgendaTopic] = {}
+    rows = db.session.execute(
+        select(
+            Topic.id,
+            Topic.session_id,
+            Topic.title,
+            Topic.summary,
+            Lecturer.id.label("lecturer_id"),
+            Lecturer.rank,
+            Lecturer.full_name,
+            Lecturer.position,
+            Organization.name.label("organization"),
+        )
+        .outerjoin(topic_lecturers, topic_lecturers.c.topic_id == Topic.id)
+        .outerjoin(Lecturer, Lecturer.id == topic_lecturers.c.lecturer_id)
+        .outerjoin(Organization, Organization.id == Lecturer.organization_id)
+        .where(Topic.event_id == event_id)
+        .order_by(Topic.position, Topic.id, topic_lecturers.c.position, Lecturer.id)
+    )
+    for row in rows:
+        topic = topics.get(row.id)
+        if topic is None:
+            topic = topics[row.id] = AgendaTopic(row.title, row.summary or "")
+            owner = sessions.get(row.session_id) if row.session_id is not None else None
+            (owner.topics if owner is not None else unscheduled).append(topic)
+        if row.lecturer_id is not None:
+            topic.lecturers.append(
+                AgendaLecturer(
+                    row.rank or "", row.full_name, row.position or "", row.organization or ""
+                )
+            )
+    return PublicAgenda(list(sessions.values()), unscheduled)

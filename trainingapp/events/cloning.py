@@ -78,6 +78,7 @@ def clone_event(actor: User | None, source: Event, data: CloneData) -> Event:
         registration_closes_at=shifted_closes,
         waitlist_enabled=source.waitlist_enabled,
         approval_required=source.approval_required,
+        retention_months=source.retention_months,
     )
     errors = check_event(event_data, None)
     if organizer_id == source.organizer_id:

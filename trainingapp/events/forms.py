@@ -27,6 +27,7 @@ from wtforms.validators import Optional
 from ..common.text import clean
 from .services import CAPACITY_MAX
 from .services import MOVE_SESSIONS_LABEL
+from .services import RETENTION_MONTHS_MAX
 from .services import SLUG_MAX_LENGTH
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -159,6 +160,18 @@ class EventForm(FlaskForm):
     )
     waitlist_enabled = BooleanField(_l("Waiting list when the course is full"), default=True)
     approval_required = BooleanField(_l("Registrations need approval"))
+    #: empty: the RETENTION_MONTHS setting (the template says how many)
+    retention_months = WholeNumberField(
+        _l("Retention of personal data (months after the course ends)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=RETENTION_MONTHS_MAX,
+                message=_l("The retention period must be between %(min)s and %(max)s months."),
+            ),
+        ],
+    )
     #: offered on the edit form of a course with sessions (events.services.update_event)
     move_sessions = BooleanField(
         MOVE_SESSIONS_LABEL,

@@ -110,6 +110,7 @@ def _event_data(form: EventForm) -> EventData:
         capacity=form.capacity.data,
         waitlist_enabled=bool(form.waitlist_enabled.data),
         approval_required=bool(form.approval_required.data),
+        retention_months=form.retention_months.data,
     )
 
 

@@ -66,6 +66,10 @@ class Event(Model):
             " OR registration_closes_at > registration_opens_at",
             name="registration_window",
         ),
+        CheckConstraint(
+            "retention_months IS NULL OR (retention_months >= 1 AND retention_months <= 240)",
+            name="retention_months_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +97,13 @@ class Event(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     anonymised_at: Mapped[datetime | None]
+    #: months after its end date that its participants' personal data is kept (``flask
+    #: retention run`` anonymises it then); None: the ``RETENTION_MONTHS`` setting
+    retention_months: Mapped[int | None]
+    #: raised by one with every change of what the public pages show of the course (its fields,
+    #: sessions, topics, their lecturers and units): the key of its cached fragments and ETags,
+    #: the same on every worker and host (``events.caching``)
+    content_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     organizer: Mapped[Organization] = relationship(foreign_keys=[organizer_id])
     co_organizers: Mapped[list[Organization]] = relationship(secondary=event_co_organizers)

@@ -119,6 +119,8 @@ def registration_is_open(event: RegistrationWindow, now: datetime | None = None)
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_MAX_LENGTH = 120
 CAPACITY_MAX = 100_000
+#: a course's own retention period (``Event.retention_months``), in months
+RETENTION_MONTHS_MAX = 240
 
 EVENT_FIELDS = [
     "title",
@@ -133,6 +135,7 @@ EVENT_FIELDS = [
     "capacity",
     "waitlist_enabled",
     "approval_required",
+    "retention_months",
 ]
 
 #: status -> statuses it may move to (published -> draft only while it has no registrations)
@@ -165,6 +168,8 @@ class EventData:
     registration_closes_at: datetime | None = None
     waitlist_enabled: bool = True
     approval_required: bool = False
+    #: None: the RETENTION_MONTHS setting
+    retention_months: int | None = None
 
 
 def jsonable(value: Any) -> Any:
@@ -245,6 +250,13 @@ def check_event(
                 "%(num)d participants are already confirmed; the capacity cannot be lower.",
                 confirmed,
             )
+    months = data.retention_months
+    if months is not None and not 1 <= months <= RETENTION_MONTHS_MAX:
+        errors["retention_months"] = _l(
+            "The retention period must be between %(min)s and %(max)s months.",
+            min=1,
+            max=RETENTION_MONTHS_MAX,
+        )
     organizer = db.session.get(Organization, data.organizer_id)
     current_organizer = event.organizer_id if event is not None else None
     if organizer is None or (not organizer.is_current and organizer.id != current_organizer):
@@ -321,6 +333,7 @@ def apply_event_data(event: Event, data: EventData) -> None:
     event.capacity = data.capacity
     event.waitlist_enabled = data.waitlist_enabled
     event.approval_required = data.approval_required
+    event.retention_months = data.retention_months
 
 
 def create_event(actor: User | None, data: EventData) -> Event:

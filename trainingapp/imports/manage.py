@@ -312,10 +312,15 @@ def _post_confirm(event_id: int) -> Any:
 def _post_cancel(event_id: int) -> Any:
     form = StepForm()
     token = form.token.data or ""
-    # Only the account that uploaded the file, for this course, may throw it away.
-    if form.validate_on_submit() and uploads.load(token, event_id, current_user.id) is not None:
-        uploads.discard(token)
-        flash(_("The upload was discarded; nothing was imported."), "info")
+    if not form.validate_on_submit():
+        return redirect(url_for(".upload", event_id=event_id), 303)
+    # Only the account that uploaded the file, for this course, may throw it away: another
+    # account's token (even an admin's on the course), or one already used, is refused with the
+    # expired-upload message, which tells nobody whose it is, and the file stays.
+    if uploads.load(token, event_id, current_user.id) is None:
+        return _expired()
+    uploads.discard(token)
+    flash(_("The upload was discarded; nothing was imported."), "info")
     return redirect(url_for(".upload", event_id=event_id), 303)
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
+from xml.parsers import expat
 
 from flask_babel import lazy_gettext as _l
 
@@ -35,8 +36,20 @@ MAX_COLUMNS = 50
 #: longer cells are cut here: every field's own limit is lower, so they are still refused
 MAX_CELL = 1000
 #: an uncompressed .xlsx larger than this is refused before openpyxl reads it (zip bombs)
-MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_UNZIPPED = 50 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
+# What a workbook may hold, counted by a quick scan of its XML before openpyxl reads it: openpyxl
+# parses every cell of a row (it keeps only the first MAX_COLUMNS) and loads every shared string,
+# about 16 µs a cell, so a small file of millions of cells would keep a worker busy for minutes.
+#: cells in one row of a worksheet (only the first MAX_COLUMNS are read)
+MAX_ROW_CELLS = 1000
+#: cells in all the worksheets (20,000 rows of 15 columns; openpyxl reads them in about 5 s)
+MAX_CELLS = 300_000
+#: entries of the shared-strings table (the distinct texts of the workbook)
+MAX_SHARED_STRINGS = 200_000
+#: XML elements in all the workbook's parts together (the scan reads about 3 million a second;
+#: MAX_CELLS cells with their values and as many shared strings make about 1.2 million)
+MAX_XML_ELEMENTS = 1_500_000
 #: a spreadsheet formatted down to row 1,048,576 ends after this many blank rows in a row
 BLANK_RUN_END = 1000
 HEADER_SCAN_ROWS = 20
@@ -176,11 +189,13 @@ def _not_a_spreadsheet() -> ImportFileError:
 
 
 def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    first_line = text.split("\n", 1)[0]
+    # Lines may end in CR LF (Windows), LF or a lone CR (old Mac Excel "CSV (Macintosh)").
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     rows: list[tuple[int, list[str]]] = []
+    lines = io.StringIO(text, newline="")  # splits at each of the three, keeps quoted ones
     try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+        for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), 1):
             _add_row(rows, number, cells)
     except csv.Error:
         raise ImportFileError(
@@ -226,15 +241,11 @@ def _cell_text(value: Any) -> str:
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    """The first worksheet's rows, read with openpyxl in read-only mode (defusedxml parses)."""
+    """The first worksheet's rows, read with openpyxl in read-only mode (defusedxml parses),
+    once the zip's directory and :func:`_scan_workbook` found the workbook within the caps."""
     from openpyxl import load_workbook
 
-    unreadable = ImportFileError(
-        _l(
-            "This file is not a readable Excel workbook (.xlsx). Open it in Excel, save it "
-            "again as .xlsx or CSV, and try again."
-        )
-    )
+    unreadable = _unreadable_workbook()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -242,10 +253,11 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
                 len(members) > MAX_ZIP_MEMBERS
                 or sum(member.file_size for member in members) > MAX_UNZIPPED
             ):
-                raise ImportFileError(
-                    _l("The workbook is too large once unpacked. Split it into smaller files.")
-                )
-    except zipfile.BadZipFile:
+                raise _too_large_unpacked()
+            _scan_workbook(archive)
+    except ImportFileError:
+        raise
+    except Exception:  # damaged, encrypted, an unknown compression: zipfile raises anything
         raise unreadable from None
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -272,6 +284,141 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
     finally:
         workbook.close()
     return rows
+
+
+def _too_large_unpacked() -> ImportFileError:
+    return ImportFileError(
+        _l("The workbook is too large once unpacked. Split it into smaller files.")
+    )
+
+
+class _ScanRefusalError(Exception):
+    """Raised from inside the XML parser's callbacks to stop a scan with a refusal."""
+
+    def __init__(self, error: ImportFileError) -> None:
+        self.error = error
+
+
+class _WorkbookCount:
+    """What the scan has counted so far over every part of one workbook."""
+
+    def __init__(self) -> None:
+        self.elements = 0
+        self.cells = 0
+        self.shared_strings = 0
+        self.unpacked = 0
+
+
+def _scan_workbook(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose worksheets or shared strings are beyond the caps above, before
+    openpyxl reads any of it. Every XML part is scanned, whatever its name (a workbook can put
+    its sheets anywhere): the ``<dimension>`` a sheet declares and the sizes the zip's directory
+    declares can lie, so cells, rows and strings are counted as they stream out, and the scan
+    stops at the first cap passed. Parts that are not XML (images) are left to openpyxl."""
+    count = _WorkbookCount()
+    for member in archive.infolist():
+        if not member.is_dir():
+            _scan_part(archive, member, count)
+
+
+def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, count: _WorkbookCount) -> None:
+    """Count one part's elements; a worksheet's cells (per row too), or a shared-strings table's
+    entries. The root element picks the counter, in the root's own namespace (``x:row`` too)."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    row_cells = 0
+    cell = row = entry = ""  # the names of a cell, a row and a shared string, set by root()
+
+    def other(_name: str, _attributes: object) -> None:
+        count.elements += 1
+        if count.elements > MAX_XML_ELEMENTS:
+            raise _ScanRefusalError(_too_large_unpacked())
+
+    def worksheet(name: str, _attributes: object) -> None:
+        nonlocal row_cells
+        count.elements += 1
+        if count.elements > MAX_XML_ELEMENTS:
+            raise _ScanRefusalError(_too_large_unpacked())
+        if name == cell:
+            row_cells += 1
+            count.cells += 1
+            if row_cells > MAX_ROW_CELLS:
+                raise _ScanRefusalError(_too_many_row_cells())
+            if count.cells > MAX_CELLS:
+                raise _ScanRefusalError(_too_many_cells())
+        elif name == row:
+            row_cells = 0
+
+    def shared(name: str, _attributes: object) -> None:
+        count.elements += 1
+        if count.elements > MAX_XML_ELEMENTS:
+            raise _ScanRefusalError(_too_large_unpacked())
+        if name == entry:
+            count.shared_strings += 1
+            if count.shared_strings > MAX_SHARED_STRINGS:
+                raise _ScanRefusalError(_too_many_shared_strings())
+
+    def root(name: str, attributes: object) -> None:
+        nonlocal cell, row, entry
+        namespace, _space, local = name.rpartition(" ")
+        prefix = f"{namespace} " if namespace else ""
+        cell, row, entry = prefix + "c", prefix + "row", prefix + "si"
+        handlers = {"worksheet": worksheet, "sst": shared}
+        parser.StartElementHandler = handlers.get(local, other)
+        other(name, attributes)
+
+    def no_entities(*_args: object) -> None:
+        # Workbook XML never declares entities; a part that does is hostile (billion laughs).
+        raise _ScanRefusalError(_unreadable_workbook())
+
+    parser.StartElementHandler = root
+    parser.EntityDeclHandler = no_entities
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 16):
+            count.unpacked += len(chunk)
+            # zipfile stops at each member's declared size (then checks its CRC), so this only
+            # holds if that ever changes: the sum of what really came out stays under the cap
+            if count.unpacked > MAX_UNZIPPED:
+                raise _too_large_unpacked()
+            try:
+                parser.Parse(chunk, False)
+            except _ScanRefusalError as stop:
+                raise stop.error from None
+            except expat.ExpatError:
+                return  # not XML, or damaged: openpyxl refuses what it needs and cannot read
+
+
+def _too_many_row_cells() -> ImportFileError:
+    return ImportFileError(
+        _l(
+            "A row of the workbook has more than %(n)d cells. Delete the columns to the right "
+            "of the list, save the file and try again.",
+            n=MAX_ROW_CELLS,
+        )
+    )
+
+
+def _too_many_cells() -> ImportFileError:
+    return ImportFileError(
+        _l("The workbook has more than %(n)d cells. Split it into smaller files.", n=MAX_CELLS)
+    )
+
+
+def _too_many_shared_strings() -> ImportFileError:
+    return ImportFileError(
+        _l(
+            "The workbook has more than %(n)d different texts. Split it into smaller files.",
+            n=MAX_SHARED_STRINGS,
+        )
+    )
+
+
+def _unreadable_workbook() -> ImportFileError:
+    return ImportFileError(
+        _l(
+            "This file is not a readable Excel workbook (.xlsx). Open it in Excel, save it "
+            "again as .xlsx or CSV, and try again."
+        )
+    )
 
 
 # --- columns ------------------------------------------------------------------------------------

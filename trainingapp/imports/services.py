@@ -52,6 +52,7 @@ from ..registration.models import RegistrationSource
 from ..registration.models import RegistrationStatus
 from ..registration.normalise import RegistrationInput
 from ..registration.normalise import normalise_input
+from ..registration.notice import NOTICE_VERSION
 from ..registration.seats import Seats
 from ..registration.seats import decide
 from ..registration.storage import new_checkin_code
@@ -294,7 +295,10 @@ def iter_import(
     registrations: list[Registration] = []
     try:
         for start in range(0, len(accepted), CHUNK):
-            values = [_values(event.id, row, codes, now) for row in accepted[start : start + CHUNK]]
+            values = [
+                _values(event.id, row, codes, now, actor.id if actor else None)
+                for row in accepted[start : start + CHUNK]
+            ]
             # One executemany INSERT per batch (no RETURNING: psycopg 3 would rewrite a huge
             # multi-row statement per batch), then the batch read back for the ids the audit
             # entries name: the course's rows above the last id, known by their check-in codes
@@ -342,9 +346,12 @@ class _UnitKeys(dict[str, str]):
 _INSERT: Any = insert(Registration.__table__)  # type: ignore[arg-type]
 
 
-def _values(event_id: int, row: RowResult, codes: set[str], now: datetime) -> dict[str, Any]:
+def _values(
+    event_id: int, row: RowResult, codes: set[str], now: datetime, vouched_by_id: int | None
+) -> dict[str, Any]:
     """The registration's row, as the ORM would insert ``Registration(...)`` with these values
-    (``updated_at`` and the other columns left out take their defaults)."""
+    (``updated_at`` and the other columns left out take their defaults). The importing account
+    vouches for the unit having informed its people of the notice."""
     code = new_checkin_code()
     while code in codes:
         code = new_checkin_code()
@@ -358,6 +365,8 @@ def _values(event_id: int, row: RowResult, codes: set[str], now: datetime) -> di
         "manage_token": secrets.token_urlsafe(32),
         "checkin_code": code,
         "consent_at": now,
+        "consent_version": NOTICE_VERSION,
+        "consent_vouched_by_id": vouched_by_id,
         "created_at": now,
         "status_changed_at": now,
     }

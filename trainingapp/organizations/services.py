@@ -22,6 +22,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_dirty
 
 from ..audit.services import changes
 from ..audit.services import record
@@ -405,6 +406,9 @@ def merge_organizations(
     # The Core statements above bypassed the identity map: reload everything from the database.
     db.session.expunge(merged)
     db.session.expire_all()
+    # The kept unit counts as changed: the courses that now show it get a new version of their
+    # public pages (events.caching).
+    flag_dirty(kept)
     record(actor, "organization.merge", kept, details=details)
     db.session.flush()
     return details

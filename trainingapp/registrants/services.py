@@ -49,13 +49,17 @@ EDITABLE = ["full_name", "gender", "birth_year", "organization_id", "position", 
 
 
 def update_registration(
-    registration_id: int, data: RegistrationInput, actor: User | None
+    registration_id: int,
+    data: RegistrationInput,
+    actor: User | None,
+    actor_label: str | None = None,
 ) -> Registration:
     """Change a registration's details with the public form's normalisation and checks.
 
     Raises :class:`InvalidRegistration` (a message per field), :class:`AlreadyRegistered` (the
     phone or e-mail belongs to another registration of the course) or :class:`RegistrationError`
     on ``organization`` when a confirmed participant would move into a unit whose quota is full.
+    ``actor_label`` names the actor without an account (the participant, from their own link).
     """
     clean_data, errors = normalise_input(data)
     if errors:
@@ -90,7 +94,14 @@ def update_registration(
             if duplicate is not None:
                 raise duplicate from None
             raise
-        record(actor, "registration.edit", registration, event_id=rules.id, details=diff)
+        record(
+            actor,
+            "registration.edit",
+            registration,
+            event_id=rules.id,
+            details=diff,
+            actor_label=actor_label,
+        )
     return registration
 
 

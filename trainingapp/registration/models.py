@@ -94,6 +94,14 @@ class Registration(Model):
     manage_token: Mapped[str] = mapped_column(String(64), unique=True)
     checkin_code: Mapped[str] = mapped_column(String(12))
     consent_at: Mapped[datetime | None]
+    #: the personal data notice's version agreed to (``notice.NOTICE_VERSION`` at the time)
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    #: the staff account that vouched for informing the person (walk-in, import); a unit's
+    #: nominee is vouched for by its invitation (source ``nomination``, course and unit). No ON
+    #: DELETE: the consent record keeps its voucher (accounts are disabled, not deleted)
+    consent_vouched_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the participant withdrew their consent from their own link (``privacy``)
+    consent_withdrawn_at: Mapped[datetime | None]
     #: the language the participant registered in ("vi", "en"): their mail is written in it
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -36,6 +36,7 @@ from .models import RegistrationSource
 from .models import RegistrationStatus
 from .normalise import RegistrationInput
 from .normalise import normalise_input
+from .notice import NOTICE_VERSION
 from .notifications import STATUS_KIND
 from .notifications import MailKind
 from .notifications import queue_mail
@@ -189,6 +190,10 @@ def _register(
         over_capacity=decision.over_capacity,
         locale=locale,
         person=person,
+        consent_version=NOTICE_VERSION,
+        # Staff (a walk-in) vouch for having informed the person; a nominee's unit does
+        # (source nomination: the course's invitation of that unit).
+        consent_vouched_by_id=actor.id if actor is not None else None,
     )
     details: dict[str, Any] = {"status": decision.status.value, "source": source.value}
     if source == RegistrationSource.WALK_IN:

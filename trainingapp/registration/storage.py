@@ -159,11 +159,15 @@ def insert_registration(
     over_capacity: bool = False,
     locale: str | None = None,
     person: dict[str, Any] | None = None,
+    consent_version: str | None = None,
+    consent_vouched_by_id: int | None = None,
 ) -> Registered:
     """Insert a registration (one Core INSERT: this is the hot path).
 
     ``person`` is :func:`person_values` of ``clean_data`` when the caller derived them already
-    (before taking the course lock, so that it is held for less).
+    (before taking the course lock, so that it is held for less). ``consent_version`` is the
+    notice agreed to; ``consent_vouched_by_id`` the staff account that vouched for informing the
+    person.
     The unique keys on (course, phone) and (course, e-mail) are the duplicate rule's check
     (:func:`register` looks nothing up first): a clash becomes :class:`AlreadyRegistered`, also
     for a caller without the lock or a double submit; a check-in code already used in this
@@ -179,6 +183,8 @@ def insert_registration(
         "over_capacity": over_capacity,
         "manage_token": manage_token or secrets.token_urlsafe(32),
         "consent_at": now if clean_data.consent else None,
+        "consent_version": consent_version if clean_data.consent else None,
+        "consent_vouched_by_id": consent_vouched_by_id,
         "locale": locale,
         "created_at": now,
         "updated_at": now,

@@ -3,6 +3,7 @@ and cancel."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -27,6 +28,8 @@ from ..common.phones import InvalidPhoneError
 from ..common.phones import normalise_phone
 from ..common.time import local_today
 from ..common.time import utcnow
+from ..events.caching import course_version
+from ..events.caching import public_page
 from ..events.models import Event
 from ..events.models import EventStatus
 from ..events.services import registration_is_open
@@ -43,6 +46,8 @@ from .forms import RegistrationForm
 from .forms import ResendLinkForm
 from .models import Registration
 from .models import RegistrationStatus
+from .normalise import RegistrationInput
+from .notice import NOTICE_VERSION
 from .notifications import MailKind
 from .notifications import queue_mail
 from .tokens import existing_nonce
@@ -56,6 +61,10 @@ from .waiting import waiting_text
 bp = Blueprint("registration", __name__)
 
 ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+#: how long after a browser's own submission the same details submitted again from it (a double
+#: click, a reload) show the registration it made instead of the "already registered" message
+DOUBLE_SUBMIT_WINDOW = timedelta(seconds=10)
 
 
 def _registration_limit() -> str:
@@ -101,7 +110,9 @@ def register(slug: str) -> Any:
             db.session.commit()
         except errors.AlreadyRegistered as error:
             db.session.rollback()
-            if same_token(error.manage_token, token):
+            if same_token(error.manage_token, token) and _just_made(
+                error.registration_id, form.cleaned
+            ):
                 # The same browser submitted twice (double click): show what the first made.
                 return redirect(url_for(".manage", token=token), 303)
             form[error.field or "phone"].errors.append(error.message)
@@ -126,12 +137,34 @@ def register(slug: str) -> Any:
         resend_form = ResendLinkForm(
             formdata=None, phone=form.phone.data, email=form.email.data or ""
         )
-    return render_template(
-        "registration/form.html",
-        event=event,
-        form=form,
-        resend_form=resend_form,
-        duplicate_of=duplicate_of,
+
+    def page() -> str:
+        return render_template(
+            "registration/form.html",
+            event=event,
+            form=form,
+            resend_form=resend_form,
+            duplicate_of=duplicate_of,
+        )
+
+    if request.method == "GET":
+        # A blank form: for anonymous visitors, the same stored page (their CSRF token put back).
+        return public_page(("register", *course_version(event)), page)
+    return page()
+
+
+def _just_made(registration_id: int, submitted: RegistrationInput) -> bool:
+    """Whether the registration a submission collided with is this very submission made a moment
+    ago: same phone and same name, within :data:`DOUBLE_SUBMIT_WINDOW`. The caller has checked
+    the token, which proves it was made from this browser. Anyone else at the same browser later
+    (a shared office computer), or with other details, gets the duplicate message instead."""
+    made = db.session.get(Registration, registration_id)
+    return (
+        made is not None
+        and made.phone == submitted.phone
+        and made.full_name == submitted.full_name
+        # either way: the first request may have been served by a host whose clock is ahead
+        and abs(utcnow() - made.created_at) <= DOUBLE_SUBMIT_WINDOW
     )
 
 
@@ -179,7 +212,14 @@ def organizations(slug: str) -> Any:
 
 @bp.get("/privacy")
 def privacy() -> str:
-    return render_template("registration/privacy.html")
+    """The personal data notice, with its version (what each registration records)."""
+    config = current_app.config
+    return render_template(
+        "registration/privacy.html",
+        notice_version=NOTICE_VERSION,
+        controller=str(config.get("PRIVACY_CONTROLLER") or ""),
+        retention_months=int(config.get("RETENTION_MONTHS") or 24),
+    )
 
 
 def _by_token(token: str) -> Registration:
