@@ -21,7 +21,6 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
 from ..registration.forms import RegistrationForm
-from ..registration.normalise import RegistrationInput
 
 
 class NomineeForm(RegistrationForm):
@@ -31,21 +30,6 @@ class NomineeForm(RegistrationForm):
     organization = None
     consent = None
     submit = SubmitField(_l("Add"))
-
-    def raw_input(self) -> RegistrationInput:
-        return RegistrationInput(
-            full_name=self.full_name.data or "",
-            organization=self.unit_name,
-            phone=self.phone.data or "",
-            gender=self.gender.data or None,
-            birth_year=self.birth_year.data or None,
-            position=self.position.data or "",
-            email=self.email.data or None,
-            consent=True,
-        )
-
-    #: the link's unit, set by the view (for normalisation, which requires a unit)
-    unit_name = "-"
 
 
 class PasteForm(FlaskForm):

@@ -12,7 +12,6 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
 from ..registration.forms import RegistrationForm
-from ..registration.normalise import RegistrationInput
 from .models import RequestKind
 from .models import RequestStatus
 from .services import MESSAGE_MAX
@@ -25,21 +24,6 @@ class CorrectionForm(RegistrationForm):
     organization = None
     consent = None
     submit = SubmitField(_l("Save my corrections"))
-
-    #: the registration's unit, set by the view (normalisation requires a unit)
-    unit_name = "-"
-
-    def raw_input(self) -> RegistrationInput:
-        return RegistrationInput(
-            full_name=self.full_name.data or "",
-            organization=self.unit_name,
-            phone=self.phone.data or "",
-            gender=self.gender.data or None,
-            birth_year=self.birth_year.data or None,
-            position=self.position.data or "",
-            email=self.email.data or None,
-            consent=True,
-        )
 
 
 class WithdrawForm(FlaskForm):

@@ -81,11 +81,16 @@ class RegistrationForm(FlaskForm):
 
     #: the normalised input, set by :meth:`validate`
     cleaned: RegistrationInput | None = None
+    #: the unit of a form without the ``organization`` field (a nomination link's unit, or the
+    #: registration's own), set by the view: normalisation requires a unit
+    unit_name = "-"
 
     def raw_input(self) -> RegistrationInput:
         return RegistrationInput(
             full_name=self.full_name.data or "",
-            organization=self.organization.data or "",
+            organization=(self.organization.data or "")
+            if "organization" in self
+            else self.unit_name,
             phone=self.phone.data or "",
             gender=self.gender.data or None,
             birth_year=self.birth_year.data or None,
