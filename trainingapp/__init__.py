@@ -119,6 +119,7 @@ def _register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         dbtx.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+        dbtx.ping_when_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE"])
     migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

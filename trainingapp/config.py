@@ -8,7 +8,10 @@ from datetime import timedelta
 class DefaultConfig:
     # Relative SQLite paths are resolved inside the instance folder by Flask-SQLAlchemy.
     SQLALCHEMY_DATABASE_URI = "sqlite:///trainingapp.sqlite3"
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+    # A pooled database connection idle this long (seconds) is pinged before use, and replaced
+    # when its server went away (see common.dbtx.ping_when_idle).
+    DATABASE_PING_AFTER_IDLE = 10
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

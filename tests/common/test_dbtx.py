@@ -3,9 +3,15 @@ transaction only."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import create_engine
 from sqlalchemy import inspect
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from tests.conftest import TEST_DATABASE_URL
+from trainingapp import create_app
+from trainingapp.common.dbtx import autocommit_reads
 from trainingapp.common.dbtx import begin_write
 from trainingapp.common.dbtx import connection
 from trainingapp.common.dbtx import execute_write
@@ -36,3 +42,81 @@ def test_the_writer_transaction_keeps_its_connection(app_ctx):
     db.session.rollback()  # a closed transaction's connection is never handed out again
     assert connection(db.session) is db.session.connection()
     assert not inspect(connection(db.session)).has_table("scratch")  # rolled back with it
+
+
+needs_postgres = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="PostgreSQL only: set TEST_DATABASE_URL"
+)
+
+
+def _autocommit(session) -> bool:
+    return bool(session.connection().connection.dbapi_connection.autocommit)
+
+
+@needs_postgres
+def test_reads_run_outside_a_transaction_then_the_pool_gets_a_normal_connection(app_ctx):
+    autocommit_reads(db.session)
+    assert _autocommit(db.session)
+    assert db.session.execute(text("SELECT txid_current_if_assigned()")).scalar() is None
+    db.session.execute(text("SELECT 1"))
+    # No transaction is open on the server between the statements.
+    status = db.session.connection().connection.dbapi_connection.info.transaction_status
+    assert status.name == "IDLE"
+    db.session.remove()
+    # The next request's connection (the same one, from the pool) is transactional again.
+    assert not _autocommit(db.session)
+    db.session.execute(text("SELECT 1"))
+    status = db.session.connection().connection.dbapi_connection.info.transaction_status
+    assert status.name == "INTRANS"
+
+
+@needs_postgres
+def test_reads_stay_in_a_transaction_already_begun(app_ctx):
+    db.session.execute(text("SELECT 1"))
+    autocommit_reads(db.session)
+    assert not _autocommit(db.session)
+
+
+def test_reads_on_sqlite_are_left_as_they_are(app_ctx):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    autocommit_reads(db.session)
+    assert db.session.connection().get_isolation_level() != "AUTOCOMMIT"
+
+
+def _backend_pid() -> int:
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+    db.session.remove()  # back to the pool
+    return int(pid)
+
+
+def _terminate(app, pid: int) -> None:
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with other.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+
+
+@needs_postgres
+def test_an_idle_connection_whose_server_went_away_is_replaced_before_use(app_config):
+    app = create_app({**app_config, "DATABASE_PING_AFTER_IDLE": 0})
+    with app.app_context():
+        pid = _backend_pid()
+        _terminate(app, pid)
+        assert _backend_pid() != pid  # no error: the ping found it dead, a new one was made
+        db.engine.dispose()
+
+
+@needs_postgres
+def test_a_connection_in_use_a_moment_ago_is_not_pinged(app_config):
+    app = create_app({**app_config, "DATABASE_PING_AFTER_IDLE": 3600})
+    with app.app_context():
+        pid = _backend_pid()
+        _terminate(app, pid)
+        # Not pinged (it was idle for less than the setting): the first statement finds it dead
+        # and SQLAlchemy starts a new pool.
+        with pytest.raises(OperationalError):
+            db.session.execute(text("SELECT 1"))
+        db.session.remove()
+        assert _backend_pid() != pid
+        db.engine.dispose()

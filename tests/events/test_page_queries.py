@@ -89,13 +89,13 @@ def test_the_course_page_runs_the_same_queries_whatever_its_size(app, client, sq
     assert page.count('class="card mb-3"') == 31  # 30 sessions and the unscheduled topics
     assert "10.000 / 20.000" in page
 
-    # Nothing stored yet: the course, its seats, its organizers and its agenda (sessions; topics
-    # with lecturers and units) - no query per session, topic or lecturer.
-    assert first_small == first_large <= 6
-    # Stored: the course and its seats left only.
+    # Nothing stored yet: the course with its seats left, its organizers and its agenda
+    # (sessions; topics with lecturers and units) - no query per session, topic or lecturer.
+    assert first_small == first_large <= 5
+    # Stored: the course with its seats left, one statement.
     again_small, _page = visit(client, f"/events/{small}", sql_statements)
     again_large, _page = visit(client, f"/events/{large}", sql_statements)
-    assert again_small == again_large <= 2
+    assert again_small == again_large == 1
 
 
 def test_the_registration_form_reads_only_the_course(app, client, sql_statements):
@@ -129,5 +129,5 @@ def test_the_home_page_runs_the_same_queries_for_1_and_20_courses(app, sql_state
     twenty = home_queries(20)
     assert one == twenty
     first, again = one
-    assert first <= 5  # the key's rows, seat counts, the courses and their organizers
-    assert again <= 2
+    assert first <= 4  # the key's rows with seats left, the courses and their organizers
+    assert again == 1  # the key's rows with seats left

@@ -18,11 +18,13 @@ nothing is lost), which waits on the busy timeout, and runs the write again
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import event
+from sqlalchemy import exc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import scoped_session
@@ -42,6 +44,8 @@ _CONNECTION = "dbtx_connection"
 _DEFERRED = "dbtx_deferred_changes"
 #: the statements that need SQLite's write lock
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+#: ``ConnectionPoolEntry.info`` key: when the connection was last given back to the pool
+_IDLE_SINCE = "dbtx_idle_since"
 #: SQLite's primary result code for "database is locked" (SQLITE_BUSY_SNAPSHOT is 5 | 2 << 8)
 _SQLITE_BUSY = 5
 
@@ -115,6 +119,51 @@ def configure_engine(engine: Engine, busy_timeout: int) -> None:
     @event.listens_for(engine, "do_executemany")
     def _do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
         return _first_write(cursor.executemany, statement, parameters, context)
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection with a ping before use when it has been idle ``idle_seconds``
+    or more, and replace it when the ping fails (a restarted or cut-off database server).
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round trip per request, which on
+    a busy public page costs as much as its queries. A connection in use a moment ago is alive;
+    one whose server went away since is found by this ping once the load stops, and under
+    load by the first statement's error, after which SQLAlchemy recycles the whole pool.
+    SQLite has no server: nothing is done for it.
+    """
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and checks out a fresh one.
+            raise exc.DisconnectionError(str(error)) from error
+
+
+def autocommit_reads(session: AnySession) -> None:
+    """Run the rest of a read-only request's statements each on its own, outside a transaction,
+    on PostgreSQL: no ``BEGIN`` before them nor ``ROLLBACK`` after, two round trips of the
+    three or four a public page makes. Its reads then need not share one snapshot, which
+    figures shown "at the moment of the request" do not. Nothing is done on SQLite (a read
+    there costs no round trip) or once the session has begun a transaction.
+
+    Only for a request that writes nothing: every write would commit on its own at once.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def _is_write(statement: str, context: Any) -> bool:

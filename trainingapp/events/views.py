@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import get_template_attribute
 from flask import render_template
@@ -16,9 +17,10 @@ from flask import request
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..common.dbtx import autocommit_reads
 from ..extensions import db
-from ..registration.seats import seats_left
-from ..registration.seats import seats_left_by_event
+from ..registration.seats import SEATS_LEFT
+from ..registration.seats import seats_left_of
 from .agenda import public_agenda
 from .caching import course_version
 from .caching import fragment
@@ -50,13 +52,15 @@ _KEY_COLUMNS = (
     Event.start_date,
     Event.registration_opens_at,
     Event.registration_closes_at,
+    SEATS_LEFT,
 )
 
 
 @bp.get("/")
 def index() -> Any:
+    autocommit_reads(db.session)
     rows = db.session.execute(upcoming_public_events().with_only_columns(*_KEY_COLUMNS)).all()
-    left = seats_left_by_event(rows)
+    left = {row.id: seats_left_of(row.seats_left) for row in rows}
     open_ids = {row.id for row in rows if registration_is_open(row)}
     parts = [(*course_version(row), left[row.id], row.id in open_ids) for row in rows]
 
@@ -81,15 +85,17 @@ def archive() -> str:
     return render_template("events/archive.html", page=page)
 
 
-def public_course(slug: str) -> Event:
-    """A course its public page shows (archived ones too), without its agenda: that comes
-    with :func:`course_pieces` when it is not stored."""
-    event: Event = db.one_or_404(
-        select(Event).where(
+def public_course(slug: str) -> tuple[Event, int]:
+    """A course its public page shows (archived ones too) and its seats left, in one query;
+    without its agenda: that comes with :func:`course_pieces` when it is not stored."""
+    row = db.session.execute(
+        select(Event, SEATS_LEFT).where(
             Event.slug == slug, Event.status.in_((*PUBLIC_STATUSES, EventStatus.ARCHIVED))
         )
-    )
-    return event
+    ).one_or_none()
+    if row is None:
+        abort(404)
+    return row[0], seats_left_of(row[1])
 
 
 def course_pieces(event: Event) -> dict[str, Markup]:
@@ -113,8 +119,8 @@ def course_pieces(event: Event) -> dict[str, Markup]:
 
 @bp.get("/events/<slug>")
 def detail(slug: str) -> Any:
-    event = public_course(slug)
-    left = seats_left(event)
+    autocommit_reads(db.session)
+    event, left = public_course(slug)
     is_open = registration_is_open(event)
     return public_page(
         ("course", *course_version(event), left, is_open),

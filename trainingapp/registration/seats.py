@@ -14,7 +14,6 @@ waiting list). A course without a deadline holds nothing: its quotas only cap a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -30,6 +29,7 @@ from sqlalchemy import select
 from ..common.dbtx import connection
 from ..common.text import fold
 from ..common.time import utcnow
+from ..events.models import Event
 from ..events.models import Quota
 from ..extensions import db
 from ..organizations.models import Organization
@@ -317,40 +317,57 @@ def count_confirmed(event_id: int) -> int:
     )
 
 
+def _seats_left_column() -> Any:
+    """Seats anybody may still take, as a column of a SELECT over ``events`` (may be below 0:
+    read it through :func:`seats_left_of`): the course's free seats less those held for invited
+    units until their nomination deadline. The same counts as :class:`Seats` and
+    :func:`has_seat`, in the statement that loads the course, so a public page pays no query
+    for it."""
+    confirmed = (
+        select(func.count(Registration.id))
+        .where(
+            Registration.event_id == Event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    taken = (
+        select(func.count(Registration.id))
+        .where(
+            Registration.event_id == Quota.event_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.organization_id == Quota.organization_id,
+        )
+        .correlate(Quota)
+        .scalar_subquery()
+    )
+    held = (
+        select(
+            func.coalesce(func.sum(case((Quota.seats > taken, Quota.seats - taken), else_=0)), 0)
+        )
+        .where(Quota.event_id == Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    # The clock is read when the statement runs (a cached statement keeps no time of its own).
+    now = bindparam("seats_now", callable_=utcnow, type_=Event.nominations_close_at.type)
+    holding = Event.nominations_close_at.is_not(None) & (Event.nominations_close_at > now)
+    return (Event.capacity - confirmed - case((holding, held), else_=0)).label("seats_left")
+
+
+#: ``select(Event, SEATS_LEFT)``: a course with the seats anybody may still take
+SEATS_LEFT = _seats_left_column()
+
+
+def seats_left_of(value: int | None) -> int:
+    """The figure a page shows of a :data:`SEATS_LEFT` value (never below 0)."""
+    return max(int(value or 0), 0)
+
+
 def seats_left(rules: SeatRules) -> int:
-    """Seats anybody may still take: the course's free seats less those held for invited units
-    until their nomination deadline."""
-    return max(rules.capacity - count_confirmed(rules.id) - held_seats(rules), 0)
-
-
-def seats_left_by_event(events: Sequence[SeatRules]) -> dict[int, int]:
-    """:func:`seats_left` for a page of courses: one query for the confirmed counts, and one
-    for the held seats only when some course still holds seats for invited units."""
-    confirmed = confirmed_by_event([event.id for event in events])
-    holding = [event.id for event in events if holds_seats(event)]
-    held: dict[int, int] = {}
-    if holding:
-        taken = (
-            select(func.count())
-            .where(
-                Registration.event_id == Quota.event_id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.organization_id == Quota.organization_id,
-            )
-            .correlate(Quota)
-            .scalar_subquery()
-        )
-        unused = func.sum(case((Quota.seats > taken, Quota.seats - taken), else_=0))
-        rows = db.session.execute(
-            select(Quota.event_id, unused)
-            .where(Quota.event_id.in_(holding))
-            .group_by(Quota.event_id)
-        )
-        held = {event_id: int(seats or 0) for event_id, seats in rows}
-    return {
-        event.id: max(event.capacity - confirmed.get(event.id, 0) - held.get(event.id, 0), 0)
-        for event in events
-    }
+    """Seats anybody may still take of the course (see :data:`SEATS_LEFT`). One query."""
+    return seats_left_of(db.session.scalar(select(SEATS_LEFT).where(Event.id == rules.id)))
 
 
 def confirmed_in_unit(event_id: int, organization_id: int) -> int:

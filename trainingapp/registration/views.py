@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..common.dbtx import autocommit_reads
 from ..common.emails import InvalidEmailError
 from ..common.emails import normalise_email
 from ..common.errors import show_on_form
@@ -95,6 +96,8 @@ def _no_store(response: Any) -> Any:
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
 def register(slug: str) -> Any:
+    if request.method == "GET":
+        autocommit_reads(db.session)
     form = RegistrationForm()
     duplicate_of: str | None = None
     # A valid submission goes straight to the service, which finds the course by its slug under
