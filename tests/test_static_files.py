@@ -3,6 +3,7 @@ fingerprint, revalidated at once at any other (an old page, a hand-typed address
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 from pathlib import Path
@@ -62,3 +63,56 @@ def test_a_changed_file_gets_a_new_address(app: Flask, tmp_path: Path) -> None:
     assert first != second
     assert second == f"/static/css/app.css?v={digest(static / 'css' / 'app.css')}"
     assert missing == "/static/css/none.css"
+
+
+def test_text_files_are_sent_gzipped_to_browsers_that_take_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    found = re.search(r'href="(/bootstrap/static/css/bootstrap\.min\.css\?v=\w+)"', html)
+    assert found is not None
+    url = found.group(1)
+    with client.get(url) as plain:  # no Accept-Encoding: the file as it is
+        assert "Content-Encoding" not in plain.headers
+        content = plain.data
+        plain_etag = plain.headers["ETag"]
+    with client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"}) as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert gzip.decompress(response.data) == content
+        assert int(response.headers["Content-Length"]) == len(response.data)
+        # Bootstrap's CSS, the largest file of every page, shrinks by more than 5 times.
+        assert len(response.data) * 5 < len(content)
+        assert response.headers["Cache-Control"] == STATIC_IMMUTABLE
+        assert response.headers["ETag"] != plain_etag
+        gzip_etag = response.headers["ETag"]
+    # A browser revalidating its gzipped copy gets a 304.
+    headers = {"Accept-Encoding": "gzip", "If-None-Match": gzip_etag}
+    with client.get(url.split("?")[0], headers=headers) as response:
+        assert response.status_code == 304
+        assert response.data == b""
+    # Our own CSS is under 1 KB: not worth it.
+    small = Path(app.static_folder or "", "css", "app.css")
+    assert small.stat().st_size < 1024
+    with client.get(
+        f"/static/css/app.css?v={digest(small)}", headers={"Accept-Encoding": "gzip"}
+    ) as response:
+        assert "Content-Encoding" not in response.headers
+        assert response.data == small.read_bytes()
+
+
+def test_images_and_ranges_are_sent_as_they_are(app: Flask, client: FlaskClient) -> None:
+    with client.get(
+        "/static/css/app.css", headers={"Range": "bytes=0-9", "Accept-Encoding": "gzip"}
+    ) as response:
+        assert response.status_code == 206
+        assert "Content-Encoding" not in response.headers
+        assert len(response.data) == 10
+    icons = [p for p in Path(app.static_folder or "").rglob("*.png")]
+    assert icons
+    name = icons[0].relative_to(app.static_folder or "").as_posix()
+    with client.get(f"/static/{name}", headers={"Accept-Encoding": "gzip"}) as response:
+        assert response.status_code == 200
+        assert "Content-Encoding" not in response.headers
+        assert response.data == icons[0].read_bytes()

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy import inspect
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from tests.conftest import TEST_DATABASE_URL
 from trainingapp import create_app
@@ -109,14 +108,33 @@ def test_an_idle_connection_whose_server_went_away_is_replaced_before_use(app_co
 
 @needs_postgres
 def test_a_connection_in_use_a_moment_ago_is_not_pinged(app_config):
+    import trainingapp.models  # noqa: F401  (registers every table)
+
     app = create_app({**app_config, "DATABASE_PING_AFTER_IDLE": 3600})
     with app.app_context():
+        db.create_all()
         pid = _backend_pid()
         _terminate(app, pid)
-        # Not pinged (it was idle for less than the setting): the first statement finds it dead
-        # and SQLAlchemy starts a new pool.
-        with pytest.raises(OperationalError):
-            db.session.execute(text("SELECT 1"))
-        db.session.remove()
+    # Not pinged (idle for less than the setting): the first statement finds it dead. The
+    # visitor is asked to try again (503, not a server error page) and SQLAlchemy starts a
+    # new pool, so the next request works.
+    client = app.test_client()
+    response = client.get("/", headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "connection to the database was interrupted" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+    with app.app_context():
         assert _backend_pid() != pid
         db.engine.dispose()
+
+
+def test_other_database_errors_are_not_called_a_lost_connection(app, client):
+    @app.get("/broken-statement")
+    def broken() -> str:
+        db.session.execute(text("SELECT * FROM no_such_table"))
+        return "never"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/broken-statement")
+    assert response.status_code == 500
