@@ -187,7 +187,7 @@ def _static_cache_headers(response: Response) -> Response:
     response.headers.pop("Expires", None)
     if current is not None and response.mimetype in COMPRESSIBLE:
         response.vary.add("Accept-Encoding")
-        if response.status_code == 200 and "gzip" in request.accept_encodings:
+        if response.status_code == 200 and request.accept_encodings.quality("gzip") > 0:
             _gzip(response, folder, filename, current)
     return response
 
@@ -213,7 +213,7 @@ def _gzip(response: Response, folder: str, filename: str, fingerprint: str) -> N
     response.direct_passthrough = False
     response.headers["Content-Encoding"] = "gzip"
     if etag:  # another representation: another tag
-        response.set_etag(f"{etag}-gzip", weak=weak)
+        response.set_etag(f"{etag}-gzip", weak=bool(weak))
         if request.if_none_match.contains(f"{etag}-gzip"):  # werkzeug compared the plain tag
             response.status_code = 304
             response.set_data(b"")

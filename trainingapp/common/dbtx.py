@@ -159,11 +159,10 @@ def autocommit_reads(session: AnySession) -> None:
 
     Only for a request that writes nothing: every write would commit on its own at once.
     """
-    if isinstance(session, scoped_session):
-        session = session()
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+    plain: Session = session() if isinstance(session, scoped_session) else session
+    if plain.in_transaction() or plain.get_bind().dialect.name != "postgresql":
         return
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    plain.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def _is_write(statement: str, context: Any) -> bool:
